@@ -1,0 +1,240 @@
+"""The ``tps`` command: each subcommand calls one library function.
+
+Library exceptions (:class:`TpsError`) become a Thai + English message on stderr and an
+exit code: 0 ok, 1 findings or failures, 2 usage. Heavy modules are imported inside the
+commands so that ``tps status`` or a nightly rerun with nothing new starts fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tps_batch.errors import TpsError
+
+WORKSPACE_HELP = "โฟลเดอร์งาน / workspace folder (default: the current folder)"
+
+
+def _fail(exc: TpsError) -> None:
+    click.echo(f"ผิดพลาด: {exc.message_th}\nError: {exc.message_en}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TpsError as exc:
+            _fail(exc)
+    return wrapper
+
+
+def workspace_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--workspace", "-w", type=click.Path(file_okay=False, path_type=Path),
+                        default=".", show_default=True, help=WORKSPACE_HELP)(fn)
+
+
+def _settings(workspace: Path) -> Any:
+    from tps_batch.settings import load
+
+    return load(workspace)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tps-batch")
+def main() -> None:
+    """TPS batch — ติดตามโครงการตามแผนปฏิบัติการ จากสมุดงาน Excel สู่รายงานผู้บริหาร.
+
+    Follow every approved project of an ESA office's action plan.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--office-name", help="ชื่อสำนักงาน / office name")
+@click.option("--fiscal-year", type=int, help="ปีงบประมาณ พ.ศ. / fiscal year (B.E.)")
+@handles_errors
+def init(directory: Path, office_name: str | None, fiscal_year: int | None) -> None:
+    """สร้างโฟลเดอร์งานใหม่ / Create a new workspace."""
+    from tps_batch.workspace import init_workspace
+
+    path = init_workspace(directory, office_name=office_name, fiscal_year=fiscal_year)
+    click.echo(f"สร้างโฟลเดอร์งานแล้ว / workspace created: {path}")
+    click.echo("ขั้นต่อไป / next: กรอก plan.xlsx แล้วสั่ง / fill plan.xlsx, then: "
+               f"tps template -w {path}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=2567, show_default=True, help="random seed")
+@click.option("--fiscal-year", type=int, default=2567, show_default=True)
+@handles_errors
+def demo(directory: Path, seed: int, fiscal_year: int) -> None:
+    """สร้างโฟลเดอร์งานตัวอย่าง / Create a demo workspace with a plan and filled workbooks."""
+    from tps_batch.demo import create_demo
+
+    if directory.exists() and any(directory.iterdir()):
+        raise TpsError(f"โฟลเดอร์ {directory} มีไฟล์อยู่แล้ว", f"{directory} is not empty",
+                       exit_code=2)
+    manifest = create_demo(directory, seed=seed, fiscal_year=fiscal_year)
+    click.echo(f"สร้างตัวอย่างแล้ว / demo created: {directory} — "
+               f"{len(manifest.projects)} projects in the plan, "
+               f"{len(manifest.files)} workbooks in inbox/, {len(manifest.planted)} planted cases")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+def spec(as_json: bool) -> None:
+    """แสดงโครงสร้างแบบรายงาน / Print the workbook spec (fields and tables)."""
+    from tps_batch.spec import SPEC
+
+    data = SPEC.to_json()
+    if as_json:
+        _json(data)
+        return
+    click.echo(f"{data['template']['id']} v{data['template']['version']}")
+    for f in data["fields"]:
+        click.echo(f"  {f['sheet']}!{f['cell']:<5} {f['key']:<18} {f['type']:<8} {f['label_th']}")
+    for t in data["tables"]:
+        click.echo(f"  {t['sheet']} [{t['key']}] rows {t['first_row']}…"
+                   f"{t['first_row'] + t['max_rows'] - 1}")
+        for c in t["columns"]:
+            click.echo(f"      {c['column']:<3} {c['key']:<16} {c['type']:<8} {c['label_th']}")
+
+
+@main.command()
+@workspace_option
+@click.option("--blank", is_flag=True, help="แบบว่างหนึ่งไฟล์ / one generic blank workbook")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="โฟลเดอร์ปลายทาง / output folder (default: workbooks/)")
+@handles_errors
+def template(workspace: Path, blank: bool, out: Path | None) -> None:
+    """สร้างแบบรายงานให้แต่ละโครงการ / Write blank workbooks (one per plan project)."""
+    from tps_batch.workspace import write_templates
+
+    paths = write_templates(_settings(workspace), blank=blank, out=out)
+    click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} workbook(s) "
+               f"in {paths[0].parent if paths else out or 'workbooks/'}")
+
+
+def _print_findings(rows: list[tuple[Path, Any]]) -> None:
+    for path, sub in rows:
+        from tps_batch.store import status_of
+
+        click.echo(f"{path.name}: {status_of(sub.findings)}")
+        for f in sub.findings:
+            click.echo(f"  [{f.severity}] {f.location or '-'}  {f.code}: {f.message_th}")
+            click.echo(f"      {f.message_en}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@handles_errors
+def validate(files: tuple[Path, ...], workspace: Path, as_json: bool) -> None:
+    """ตรวจไฟล์ก่อนส่ง (ไม่บันทึก) / Check workbooks without storing anything."""
+    from tps_batch.errors import has_errors
+    from tps_batch.ingest import check_files
+    from tps_batch.settings import SETTINGS_FILE
+
+    ws = _settings(workspace) if (workspace / SETTINGS_FILE).is_file() else None
+    rows = check_files(list(files), ws)
+    if as_json:
+        _json([{"file": str(p), "findings": [f.to_dict() for f in s.findings]} for p, s in rows])
+    else:
+        _print_findings(rows)
+    sys.exit(1 if any(has_errors(s.findings) for _, s in rows) else 0)
+
+
+@main.command()
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@handles_errors
+def ingest(workspace: Path, as_json: bool) -> None:
+    """รับไฟล์ใหม่เข้าสู่ฐานข้อมูล / Ingest new and changed workbooks, with receipts."""
+    from tps_batch.ingest import ingest as run_ingest
+
+    ws = _settings(workspace)
+    bar = None
+    update = None
+    if sys.stderr.isatty() and not as_json:
+        bar = click.progressbar(length=1, label="อ่านไฟล์ / reading", file=sys.stderr)
+
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+    try:
+        result = run_ingest(ws, progress=update)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if as_json:
+        _json({"accepted": result.accepted, "warnings": result.warnings,
+               "rejected": result.rejected, "duplicates": result.duplicates,
+               "recovered": result.recovered, "seconds": round(result.seconds, 3),
+               "submissions": result.submissions})
+    else:
+        click.echo(result.summary())
+
+
+@main.command()
+@workspace_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
+              show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--all", "history", is_flag=True, help="รวมฉบับเก่า / include superseded history")
+@handles_errors
+def export(workspace: Path, fmt: str, out: Path, history: bool) -> None:
+    """ส่งออกข้อมูลรวม / Export the consolidated dataset (CSV per table, or one workbook)."""
+    from tps_batch.export import export as run_export
+
+    paths = run_export(_settings(workspace), out, fmt=fmt, current_only=not history)
+    click.echo(f"ส่งออก {len(paths)} ไฟล์ / exported {len(paths)} file(s) to {out}")
+
+
+@main.command("errors")
+@click.option("--markdown", is_flag=True, help="the docs page (docs/errors.md)")
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+def errors_cmd(markdown: bool, as_json: bool) -> None:
+    """รายการรหัสข้อผิดพลาด / The error catalog."""
+    from dataclasses import asdict
+
+    from tps_batch.errors import CATALOG, catalog_markdown
+
+    if as_json:
+        _json([asdict(k) for k in CATALOG.values()])
+    elif markdown:
+        click.echo(catalog_markdown(), nl=False)
+    else:
+        for k in CATALOG.values():
+            click.echo(f"{k.code:<32} {k.severity:<8} {k.en}")
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    from tps_batch import thai
+
+    try:
+        return thai.parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

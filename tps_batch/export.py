@@ -1,0 +1,99 @@
+"""Export the consolidated dataset for other systems: one CSV per table, or one workbook.
+
+Columns are named by the spec's keys and dates are ISO 8601, so an export is a stable
+interface; by default only each project's current submission is exported.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tps_batch import store
+from tps_batch.atomic import atomic_path
+from tps_batch.settings import Settings
+
+
+def _rows(conn: sa.Connection, name: str, current_only: bool) -> tuple[list[str], list[tuple]]:
+    table = store.metadata.tables[name]
+    subs = store.submissions
+    query = sa.select(table)
+    if name == "submissions":
+        if current_only:
+            query = query.where(subs.c.is_current.is_(True))
+        query = query.order_by(subs.c.id)
+    else:
+        if current_only:
+            query = query.join(subs, subs.c.id == table.c.submission_id).where(
+                subs.c.is_current.is_(True))
+        order = [table.c.submission_id] + ([table.c.seq] if "seq" in table.c else [])
+        query = query.order_by(*order)
+    result = conn.execute(query)
+    return list(result.keys()), [tuple(r) for r in result]
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def export(ws: Settings, out: Path, *, fmt: str = "csv", current_only: bool = True) -> list[Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    engine = store.connect(ws.db_url)
+    tables: dict[str, tuple[list[str], list[tuple]]] = {}
+    with engine.connect() as conn:
+        for name in store.EXPORT_TABLES:
+            tables[name] = _rows(conn, name, current_only)
+    engine.dispose()
+    if fmt == "csv":
+        paths = []
+        for name, (cols, rows) in tables.items():
+            path = out / f"{name}.csv"
+            with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(cols)
+                writer.writerows([_iso(v) for v in row] for row in rows)
+            paths.append(path)
+        return paths
+    import xlsxwriter
+
+    path = out / f"tps-dataset-{ws.fiscal_year}.xlsx"
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+                                            "strings_to_urls": False,
+                                            "strings_to_numbers": False})
+        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        time_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        head = wb.add_format({"bold": True, "bg_color": "#D9E2F3"})
+        for name, (cols, rows) in tables.items():
+            sheet = wb.add_worksheet(name[:31])
+            sheet.write_row(0, 0, cols, head)
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row):
+                    if value is None:
+                        continue
+                    if isinstance(value, dt.datetime):
+                        sheet.write_datetime(r, c, value, time_fmt)
+                    elif isinstance(value, dt.date):
+                        sheet.write_datetime(r, c, dt.datetime(value.year, value.month,
+                                                               value.day), date_fmt)
+                    elif isinstance(value, bool):
+                        sheet.write_boolean(r, c, value)
+                    elif isinstance(value, (int, float)):
+                        sheet.write_number(r, c, value)
+                    else:
+                        sheet.write_string(r, c, str(_iso(value)))
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, max(len(rows), 1), max(len(cols) - 1, 0))
+        wb.close()
+    return [path]

@@ -1,0 +1,349 @@
+"""Container checks that run before any spreadsheet parser sees a submitted file.
+
+Parsers are large native libraries fed with untrusted bytes, so the cheap, certain
+rejections happen here, in the main process, using only the standard library:
+the file type by its magic bytes (never by its extension), the zip central
+directory (member count, each member's declared size and compression ratio), macro
+parts, and the prolog of every XML part (a DOCTYPE or ENTITY is how billion-laughs
+and XXE attacks start; no real workbook has one).
+
+Division of labour: a zip's declared sizes can lie. The guard reads only the
+central directory and at most 64 KiB of each XML part, so it stops the
+honest-header bombs and the entity attacks cheaply, but a member whose header
+understates its size passes. That is why the parser itself must run in a
+memory- and time-limited worker process (:mod:`tps_batch.workers`); the guard is
+the fast first gate, the worker is the wall.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tps_batch.errors import Finding, has_errors, make
+
+MIB = 1024 * 1024
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_RATIO_MIN_BYTES = MIB  # small parts legitimately compress very well (repeated styles, empty cells)
+_XML_HEAD = 65536  # how much of each XML part is inflated to look for a DTD
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_MAX_MEMBER_FINDINGS = 5  # one bomb with 1000 bad parts still gets a readable receipt
+_MACRO_POLICIES = ("warn", "reject", "accept")
+
+
+@dataclass(frozen=True)
+class GuardLimits:
+    """Limits for one submitted file; the settings file may override each."""
+
+    max_file_mb: float = 20
+    max_members: int = 1000
+    max_member_mb: float = 200
+    max_ratio: float = 200
+
+
+@dataclass
+class GuardResult:
+    """What the guard found, and what it thinks the file is (for wording and stats)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    kind: str = "unknown"
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was found, so a (sandboxed) parser may open the file."""
+        return not has_errors(self.findings)
+
+
+def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardResult:
+    """Check one submitted file without handing it to a parser and without extracting it.
+
+    ``macros`` is the office's policy for VBA: ``"warn"`` (accept, with a warning),
+    ``"reject"`` or ``"accept"`` (silently). Never raises for bad input: every
+    problem becomes a finding.
+    """
+    if macros not in _MACRO_POLICIES:
+        raise ValueError(f"macros must be one of {_MACRO_POLICIES}, not {macros!r}")
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            magic = fh.read(8)
+    except OSError as exc:
+        return GuardResult([make("corrupt-workbook", file=name, detail=exc.strerror or str(exc))])
+    if size == 0:
+        return GuardResult([make("empty-file", file=name)], "empty")
+    kind = _kind_from_magic(magic)
+    if size > limits.max_file_mb * MIB:
+        return GuardResult([make("file-too-large", file=name, size_mb=_mb(size),
+                                 limit_mb=_num(limits.max_file_mb))], kind)
+    if kind == "ole":
+        return _inspect_ole(path, size)
+    if kind == "zip":
+        return _inspect_zip(path, limits, macros)
+    if kind == "empty-zip":
+        return _not_spreadsheet(path, kind, "an empty zip archive")
+    kind, what = _sniff_other(path)
+    return _not_spreadsheet(path, kind, what)
+
+
+# --- OLE2 compound files (legacy .xls, and password-encrypted .xlsx) -----------------------
+
+def _inspect_ole(path: Path, size: int) -> GuardResult:
+    """An encrypted .xlsx is an OLE file holding EncryptionInfo + EncryptedPackage streams."""
+    try:
+        names = _ole_entry_names(path, size)
+    except (OSError, ValueError, struct.error):
+        names = _ole_names_by_scan(path)
+    if names & {"encryptioninfo", "encryptedpackage"}:
+        return GuardResult([make("encrypted-workbook", file=path.name)], "ole-encrypted")
+    if names and not names & {"workbook", "book"}:
+        return _not_spreadsheet(path, "ole", "an OLE document without a workbook (Word, ...)")
+    return GuardResult([make("legacy-xls", file=path.name)], "xls")
+
+
+def _ole_entry_names(path: Path, size: int) -> set[str]:
+    """Names of the directory entries, following the directory chain through the FAT.
+
+    Reads only the header, the FAT sectors the chain passes through and the directory
+    sectors, so a 20 MB .xls costs a handful of small reads.
+    """
+    with path.open("rb") as fh:
+        header = fh.read(512)
+        if len(header) < 512:
+            raise ValueError("short OLE header")
+        shift = struct.unpack_from("<H", header, 30)[0]
+        if shift not in (9, 12):
+            raise ValueError("bad sector size")
+        sector = 1 << shift
+        first_dir = struct.unpack_from("<I", header, 48)[0]
+        fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s < 0xFFFFFFFA]
+        per_fat = sector // 4
+        max_sectors = size // sector + 1
+
+        def read_sector(index: int) -> bytes:
+            if index >= max_sectors:
+                raise ValueError("sector out of range")
+            fh.seek((index + 1) * sector)
+            return fh.read(sector)
+
+        def next_sector(index: int) -> int:
+            fat_index = index // per_fat
+            if fat_index >= len(fat_sectors):
+                raise ValueError("FAT entry beyond the header's FAT list")
+            fh.seek((fat_sectors[fat_index] + 1) * sector + (index % per_fat) * 4)
+            return struct.unpack("<I", fh.read(4))[0]
+
+        names: set[str] = set()
+        current, seen = first_dir, set()
+        while current < 0xFFFFFFFA:
+            if current in seen:
+                raise ValueError("loop in the directory chain")
+            seen.add(current)
+            data = read_sector(current)
+            for off in range(0, len(data) - 127, 128):
+                length, kind = struct.unpack_from("<HB", data, off + 64)
+                if kind in (1, 2) and 2 <= length <= 64:
+                    raw = data[off:off + length - 2]
+                    names.add(raw.decode("utf-16-le", "replace").lower())
+            current = next_sector(current)
+        return names
+
+
+def _ole_names_by_scan(path: Path) -> set[str]:
+    """Fallback for a damaged directory chain: look for the stream names anywhere."""
+    data = path.read_bytes()  # already known to be within max_file_mb
+    found = set()
+    for wanted in ("EncryptionInfo", "EncryptedPackage", "Workbook"):
+        if wanted.encode("utf-16-le") in data:
+            found.add(wanted.lower())
+    return found
+
+
+# --- zip containers (xlsx, xlsm, xlsb, ods, docx, ...) ---------------------------------------
+
+def _inspect_zip(path: Path, limits: GuardLimits, macros: str) -> GuardResult:
+    name = path.name
+    try:
+        zf = zipfile.ZipFile(path)  # reads the central directory once; nothing is inflated
+    except Exception as exc:  # noqa: BLE001 - any failure here means an unreadable container
+        return GuardResult([make("corrupt-zip", file=name, detail=_short(exc))], "zip")
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_members:
+            return GuardResult([make("zip-too-many-members", file=name, count=len(infos),
+                                     limit=limits.max_members)], "zip")
+        # Part names are case-insensitive (OPC); some Windows exporters write backslashes.
+        names = {info.filename.replace("\\", "/").lower().lstrip("/") for info in infos}
+        bases = {n.rpartition("/")[2] for n in names}
+        if "mimetype" in names and _mimetype(zf).startswith("application/vnd.oasis.opendocument"):
+            return GuardResult([make("opendocument-not-supported", file=name)], "ods")
+        if "workbook.bin" in bases:
+            return GuardResult([make("xlsb-not-supported", file=name)], "xlsb")
+        if "workbook.xml" not in bases:  # normally xl/workbook.xml; parsers follow _rels/.rels
+            return _not_spreadsheet(path, "zip", _zip_what(names))
+        has_macros = "vbaproject.bin" in bases or any("macrosheets/" in n for n in names)
+        result = GuardResult([], "xlsm" if has_macros else "xlsx")
+        if any(info.flag_bits & 0x1 for info in infos):
+            result.findings.append(make("encrypted-workbook", file=name))
+            return result
+        if has_macros and macros != "accept":
+            code = "macros-rejected" if macros == "reject" else "macros-present"
+            result.findings.append(make(code, file=name))
+        result.findings += _member_findings(zf, infos, limits, name)
+        return result
+
+
+def _member_findings(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
+                     limits: GuardLimits, name: str) -> list[Finding]:
+    """Declared-size and ratio checks on every member, then a DTD scan of the sane XML parts."""
+    findings: list[Finding] = []
+    max_bytes = limits.max_member_mb * MIB
+    suspicious = set()
+    for info in infos:
+        if len(findings) >= _MAX_MEMBER_FINDINGS:
+            return findings
+        if info.file_size > max_bytes:
+            findings.append(make("zip-member-too-large", file=name, member=info.filename,
+                                 size_mb=_mb(info.file_size),
+                                 limit_mb=_num(limits.max_member_mb)))
+            suspicious.add(id(info))
+        elif info.file_size >= _RATIO_MIN_BYTES:
+            ratio = info.file_size / info.compress_size if info.compress_size else float("inf")
+            if ratio > limits.max_ratio:
+                findings.append(make("zip-ratio-too-high", file=name, member=info.filename,
+                                     ratio=_ratio(ratio), limit=_num(limits.max_ratio)))
+                suspicious.add(id(info))
+    for info in infos:
+        if len(findings) >= _MAX_MEMBER_FINDINGS:
+            break
+        if id(info) in suspicious or not info.filename.lower().endswith(_XML_SUFFIXES):
+            continue
+        try:
+            with zf.open(info) as fh:
+                head = fh.read(_XML_HEAD)
+        except Exception as exc:  # noqa: BLE001 - bad CRC, unknown method, broken header
+            findings.append(make("corrupt-zip", file=name,
+                                 detail=f"{info.filename}: {_short(exc)}"))
+            continue
+        if _declares_entities(head):
+            findings.append(make("xml-entities", file=name, member=info.filename))
+    return findings
+
+
+_DTD = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
+_SPACE = re.compile(rb"[\s\xef\xbb\xbf\xff\xfe]*")
+
+
+def _declares_entities(head: bytes) -> bool:
+    """True if the XML head has a DTD, or a prolog too long to see where the root starts.
+
+    NUL bytes are dropped first so that UTF-16/32 text cannot hide the markup. A DTD
+    may only stand before the root element, so a prolog padded past 64 KiB with
+    comments (to push the DOCTYPE out of sight) is treated as one.
+    """
+    text = head.replace(b"\x00", b"")
+    if _DTD.search(text):
+        return True
+    pos, end = 0, len(text)
+    while True:
+        pos = _SPACE.match(text, pos).end()
+        if pos >= end:
+            return end > 0 and len(head) >= _XML_HEAD
+        if text.startswith(b"<?", pos):
+            close = text.find(b"?>", pos)
+        elif text.startswith(b"<!--", pos):
+            close = text.find(b"-->", pos)
+        else:
+            return False  # the root element (or non-XML text the parser will reject)
+        if close < 0:
+            return True
+        pos = close + 2
+
+
+def _mimetype(zf: zipfile.ZipFile) -> str:
+    for info in zf.infolist():
+        if info.filename.lower() == "mimetype" and info.file_size <= 1024:
+            try:
+                return zf.read(info).decode("ascii", "replace").strip()
+            except Exception:  # noqa: BLE001 - a broken mimetype member is just "unknown"
+                return ""
+    return ""
+
+
+def _zip_what(names: set[str]) -> str:
+    if "word/document.xml" in names:
+        return "a Word document (.docx)"
+    if "ppt/presentation.xml" in names:
+        return "a PowerPoint file (.pptx)"
+    return "a zip archive without xl/workbook.xml"
+
+
+# --- everything else ---------------------------------------------------------------------------
+
+_MAGIC_KINDS = (
+    (_OLE_MAGIC, "ole"), (_ZIP_MAGIC, "zip"), (_EMPTY_ZIP_MAGIC, "empty-zip"),
+)
+_OTHER_MAGIC = (
+    (b"%PDF", "pdf", "a PDF document"),
+    (b"\x89PNG", "image", "a PNG image"), (b"\xff\xd8\xff", "image", "a JPEG image"),
+    (b"GIF8", "image", "a GIF image"), (b"Rar!", "archive", "a RAR archive"),
+    (b"7z\xbc\xaf", "archive", "a 7-Zip archive"), (b"\x1f\x8b", "archive", "a gzip file"),
+)
+
+
+def _kind_from_magic(magic: bytes) -> str:
+    for prefix, kind in _MAGIC_KINDS:
+        if magic.startswith(prefix):
+            return kind
+    return "unknown"
+
+
+def _sniff_other(path: Path) -> tuple[str, str]:
+    """Name the non-spreadsheet for the receipt: people send PDFs and web exports as .xlsx."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    for prefix, kind, what in _OTHER_MAGIC:
+        if head.startswith(prefix):
+            return kind, what
+    text = head.replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html")) or b"<table" in text:
+        return "html", "an HTML page (a web export, not a real workbook)"
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "xml", "an Excel 2003 XML spreadsheet"
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "text", "a plain text file (CSV?)"
+    return "unknown", "an unrecognised file format"
+
+
+def _not_spreadsheet(path: Path, kind: str, what: str) -> GuardResult:
+    suffix = path.suffix.lower()
+    detail = f"{what}, named {suffix}" if suffix else what
+    return GuardResult([make("not-a-spreadsheet", file=path.name, detail=detail)], kind)
+
+
+def _mb(size: float) -> str:
+    return f"{size / MIB:.1f}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _ratio(ratio: float) -> str:
+    return "∞" if ratio == float("inf") else f"{round(ratio):d}"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,233 @@
+"""The action plan workbook: what the office approved, and the yardsticks to hold it to.
+
+Its sheets are declared with the same :class:`~tps_batch.spec.Table` as the project
+workbook, so the same writer lays them out and the same reader types their cells and
+reports findings by sheet and cell. Values that change every year (indicator item
+numbers, deadlines, disbursement targets) live here, never in code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tps_batch import errors
+from tps_batch.errors import Finding, TpsError
+from tps_batch.read import load_grids, read_tables
+from tps_batch.spec import Choice, Column, Table, WorkbookSpec
+
+PLAN_TEMPLATE_ID = "tps-action-plan"
+PLAN_VERSION = "1.0"
+
+BUDGET_TYPES = (
+    Choice("recurrent", "งบประจำ", "recurrent"),
+    Choice("quality", "งบพัฒนาคุณภาพการศึกษา", "education quality development"),
+    Choice("investment", "งบลงทุน", "investment"),
+)
+TARGET_SCOPES = (Choice("overall", "ภาพรวม", "overall"), *BUDGET_TYPES)
+PLAN_STATUSES = (
+    Choice("approved", "อนุมัติ", "approved"),
+    Choice("cancelled", "ยกเลิก", "cancelled"),
+)
+PERIOD_KINDS = (
+    Choice("progress", "รายงานความก้าวหน้า", "progress report"),
+    Choice("final", "รายงานฉบับสมบูรณ์", "final report"),
+)
+
+
+def _c(key: str, th: str, en: str, typ: str, required: bool = False,
+       choices: tuple[Choice, ...] = (), width: float = 16) -> Column:
+    return Column(key, th, en, typ, required, choices, width)  # type: ignore[arg-type]
+
+
+P_PROJECTS = Table("projects", "โครงการตามแผนปฏิบัติการ", "Approved projects", "โครงการ", (
+    _c("code", "รหัสโครงการ", "Code", "text", True, width=12),
+    _c("name", "ชื่อโครงการ", "Name", "text", True, width=50),
+    _c("group", "กลุ่ม/หน่วย", "Group", "text", True, width=34),
+    _c("owner", "ผู้รับผิดชอบ", "Responsible person", "text", True, width=24),
+    _c("owner_email", "อีเมลผู้รับผิดชอบ", "Owner e-mail", "text", width=24),
+    _c("budget_type", "ประเภทงบ", "Budget type", "choice", False, BUDGET_TYPES, 20),
+    _c("budget_obec", "งบ สพฐ. (บาท)", "OBEC budget (THB)", "money", width=14),
+    _c("budget_esa", "งบ สพป. (บาท)", "ESA budget (THB)", "money", width=14),
+    _c("budget_other", "งบอื่น (บาท)", "Other budget (THB)", "money", width=14),
+    _c("planned_start", "วันเริ่ม", "Planned start", "date", True, width=14),
+    _c("planned_end", "วันสิ้นสุด", "Planned end", "date", True, width=14),
+    _c("indicators", "ตัวชี้วัด (กรอบ:รหัส; …)", "Indicators (framework:code; …)", "text",
+       width=30),
+    _c("plan_status", "สถานะในแผน", "Plan status", "choice", False, PLAN_STATUSES, 12),
+), max_rows=5000)
+P_FRAMEWORKS = Table("frameworks", "กรอบตัวชี้วัด", "Indicator frameworks", "กรอบตัวชี้วัด", (
+    _c("code", "รหัสกรอบ", "Code", "text", True, width=12),
+    _c("name_th", "ชื่อกรอบ", "Name (Thai)", "text", True, width=60),
+    _c("name_en", "Name", "Name (English)", "text", width=40),
+), max_rows=50)
+P_INDICATORS = Table("indicators", "ตัวชี้วัด (ตามปีงบประมาณ)", "Indicator catalog", "ตัวชี้วัด", (
+    _c("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int", True, width=10),
+    _c("framework", "กรอบ", "Framework", "text", True, width=10),
+    _c("code", "รหัส", "Code", "text", True, width=10),
+    _c("name", "ตัวชี้วัด", "Indicator", "text", True, width=60),
+    _c("owner_group", "กลุ่มที่รับผิดชอบ", "Owner group", "text", True, width=34),
+    _c("target", "ค่าเป้าหมาย", "Target", "text", width=16),
+    _c("target_value", "เป้าหมาย (ตัวเลข)", "Target value", "percent", width=12),
+    _c("deadline", "กำหนดส่ง", "Reporting deadline", "date", width=14),
+), max_rows=2000)
+P_GROUPS = Table("groups", "กลุ่ม/หน่วย", "Work groups", "กลุ่ม", (
+    _c("name", "ชื่อกลุ่ม", "Group name", "text", True, width=50),
+    _c("aliases", "ชื่ออื่น/ชื่อย่อ (คั่นด้วย ;)", "Aliases (; separated)", "text", width=40),
+    _c("head", "ผู้อำนวยการกลุ่ม", "Head", "text", width=28),
+    _c("email", "อีเมล", "E-mail", "text", width=28),
+), max_rows=100)
+P_CALENDAR = Table("calendar", "ปฏิทินการรายงาน", "Reporting calendar", "ปฏิทินรายงาน", (
+    _c("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int", True, width=10),
+    _c("period", "งวด", "Period", "text", True, width=20),
+    _c("kind", "ประเภทรายงาน", "Report kind", "choice", True, PERIOD_KINDS, 22),
+    _c("period_end", "ข้อมูลถึงวันที่", "Period end", "date", True, width=14),
+    _c("due", "กำหนดส่ง", "Due date", "date", True, width=14),
+), max_rows=50)
+P_TARGETS = Table("disbursement", "เป้าหมายการเบิกจ่ายสะสม", "Cumulative disbursement targets",
+                  "เป้าหมายเบิกจ่าย", (
+    _c("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int", True, width=10),
+    _c("quarter", "ไตรมาส", "Quarter", "int", True, width=8),
+    _c("scope", "ประเภทงบ", "Budget type", "choice", True, TARGET_SCOPES, 24),
+    _c("target_percent", "ร้อยละสะสม", "Cumulative %", "percent", True, width=12),
+), max_rows=200)
+
+PLAN_TABLES = (P_PROJECTS, P_GROUPS, P_FRAMEWORKS, P_INDICATORS, P_CALENDAR, P_TARGETS)
+PLAN_SPEC = WorkbookSpec(PLAN_TEMPLATE_ID, PLAN_VERSION,
+                         tuple((t.sheet, t.label_en) for t in PLAN_TABLES), (), PLAN_TABLES)
+
+
+def group_key(name: str) -> str:
+    """Spelling-insensitive key: NFC, no spaces/dots/zero-width characters, case-folded."""
+    text = unicodedata.normalize("NFC", name)
+    return re.sub(r"[\s\u200b\u200c\u200d\ufeff\u00a0.]+", "", text).casefold()
+
+
+@dataclass
+class Plan:
+    """The plan as typed rows, plus lookups the validator and reports need."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    findings: list[Finding] = field(default_factory=list)
+    _aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for g in self.groups:
+            names = [g["name"]] + [a for a in (g.get("aliases") or "").split(";") if a.strip()]
+            for n in names:
+                self._aliases.setdefault(group_key(n), g["name"])
+
+    @property
+    def projects(self) -> list[dict[str, Any]]:
+        return self.rows.get("projects", [])
+
+    @property
+    def groups(self) -> list[dict[str, Any]]:
+        return self.rows.get("groups", [])
+
+    def project(self, code: str | None) -> dict[str, Any] | None:
+        for p in self.projects:
+            if code is not None and p["code"].casefold() == code.strip().casefold():
+                return p
+        return None
+
+    def canonical_group(self, name: str | None) -> str | None:
+        """The plan's spelling of a group, whatever spelling or alias the clerk used."""
+        return self._aliases.get(group_key(name)) if name else None
+
+    def group(self, name: str | None) -> dict[str, Any] | None:
+        canon = self.canonical_group(name)
+        return next((g for g in self.groups if g["name"] == canon), None)
+
+    def indicators(self, fiscal_year: int) -> list[dict[str, Any]]:
+        return [i for i in self.rows.get("indicators", []) if i["fiscal_year"] == fiscal_year]
+
+    def calendar(self, fiscal_year: int) -> list[dict[str, Any]]:
+        return sorted((c for c in self.rows.get("calendar", []) if c["fiscal_year"] == fiscal_year),
+                      key=lambda c: c["due"] or dt.date.max)
+
+    def disbursement_targets(self, fiscal_year: int) -> list[dict[str, Any]]:
+        return [t for t in self.rows.get("disbursement", []) if t["fiscal_year"] == fiscal_year]
+
+    def frameworks(self) -> list[str]:
+        return [f["code"] for f in self.rows.get("frameworks", [])]
+
+
+def project_indicator_links(project: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """'ITA:O1; STD:1.2' → [('ITA', 'O1'), ('STD', '1.2')]."""
+    out = []
+    for part in (project.get("indicators") or "").replace(",", ";").split(";"):
+        if ":" in part:
+            fw, code = part.split(":", 1)
+            out.append((fw.strip(), code.strip()))
+    return out
+
+
+def _check_plan(rows: dict[str, list[dict[str, Any]]], findings: list[Finding]) -> None:
+    """Keys unique, groups referenced by projects and indicators exist."""
+    def dup(table: Table, key_cols: tuple[str, ...]) -> None:
+        seen: dict[tuple, int] = {}
+        col = table.column(key_cols[-1])
+        for r in rows.get(table.key, []):
+            key = tuple(str(r.get(k) or "").casefold() for k in key_cols)
+            if key in seen:
+                findings.append(errors.make(
+                    "plan-duplicate-key", sheet=table.sheet,
+                    cell=f"{table.letter(key_cols[-1])}{r['_row']}", table=table.key,
+                    row=r["_row"], label_th=col.label_th, label_en=col.label_en,
+                    value=r.get(key_cols[-1]), first_row=seen[key]))
+            else:
+                seen[key] = r["_row"]
+
+    dup(P_PROJECTS, ("code",))
+    dup(P_GROUPS, ("name",))
+    dup(P_INDICATORS, ("fiscal_year", "framework", "code"))
+    plan = Plan(rows)
+    for table, col_key in ((P_PROJECTS, "group"), (P_INDICATORS, "owner_group")):
+        col = table.column(col_key)
+        for r in rows.get(table.key, []):
+            if r.get(col_key) and plan.canonical_group(r[col_key]) is None:
+                findings.append(errors.make(
+                    "plan-unknown-reference", sheet=table.sheet,
+                    cell=f"{table.letter(col_key)}{r['_row']}", table=table.key,
+                    row=r["_row"], label_th=col.label_th, label_en=col.label_en,
+                    value=r[col_key], target_th="ชีตกลุ่ม", target_en="the groups sheet"))
+
+
+def read_plan(path: Path) -> Plan:
+    """Read and check the plan workbook. A missing or unreadable file is fatal."""
+    if not Path(path).is_file():
+        raise TpsError(f"ไม่พบไฟล์แผนปฏิบัติการ {path}", f"action plan workbook not found: {path}",
+                       exit_code=2)
+    findings: list[Finding] = []
+    try:
+        grids = load_grids(Path(path), [t.sheet for t in PLAN_TABLES])
+    except Exception as exc:  # noqa: BLE001 - a broken plan is fatal, with its reason
+        raise TpsError(f"อ่านแผนปฏิบัติการไม่ได้: {exc}", f"cannot read the action plan: {exc}",
+                       exit_code=2) from None
+    for t in PLAN_TABLES:
+        if t.sheet not in grids:
+            findings.append(errors.make("plan-missing-sheet", sheet=t.sheet))
+    rows = read_tables(grids, PLAN_TABLES, findings)
+    for table in PLAN_TABLES:  # a row with a finding in a required key is unusable
+        keys = [c.key for c in table.columns if c.required]
+        rows[table.key] = [r for r in rows[table.key] if all(r.get(k) is not None for k in keys)]
+    for g in rows["groups"]:
+        g["name"] = " ".join(g["name"].split())
+    _check_plan(rows, findings)
+    for f in findings:
+        f.file = Path(path).name
+    return Plan(rows, findings)
+
+
+def write_plan(path: Path, rows: Mapping[str, list[Mapping[str, Any]]] | None = None) -> Path:
+    """An empty (or filled) plan workbook with Thai headers, same look as the templates."""
+    from tps_batch.template import write_workbook
+
+    return write_workbook(Path(path), tables=rows or {}, spec=PLAN_SPEC, protect=False,
+                          spare_rows=100)

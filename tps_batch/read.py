@@ -1,0 +1,243 @@
+"""Read a workbook's cells into typed values through the spec (python-calamine).
+
+Reading never raises on bad cells: each cell that can't become its declared type gives
+a finding and a ``None`` value, so one run reports every problem of a file at once.
+Text is trimmed and NFC-normalised with zero-width and non-breaking spaces removed,
+whole floats become ints, and Thai dates and digits go through :mod:`tps_batch.thai`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tps_batch import errors, thai
+from tps_batch.errors import Finding
+from tps_batch.spec import (
+    META_SHEET,
+    SPEC,
+    SUPPORTED_VERSIONS,
+    TEMPLATE_ID,
+    TYPE_NAMES,
+    WorkbookSpec,
+    choice_key,
+    col_letter,
+)
+
+Grid = list[list[Any]]
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile("[\u00a0\u2007\u202f\u3000\t]")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """NFC, no zero-width characters, NBSP → space, trimmed (inner newlines kept if asked)."""
+    text = unicodedata.normalize("NFC", value)
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
+    if multiline:
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+        return "\n".join(line for line in lines if line).strip()
+    return " ".join(text.split())
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and clean_text(value) == "")
+
+
+@dataclass
+class Place:
+    """Where a value came from, for findings."""
+
+    sheet: str
+    cell: str
+    label_th: str
+    label_en: str
+    table: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def finding(self, code: str, **params: Any) -> Finding:
+        return errors.make(code, sheet=self.sheet, cell=self.cell, table=self.table,
+                           row=self.row, column=self.column, label_th=self.label_th,
+                           label_en=self.label_en, **params)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def convert(value: Any, typ: str, choices: tuple, place: Place,
+            findings: list[Finding], fiscal_year: int | None = None) -> Any:
+    """One cell → its typed value (or None plus a finding)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer() and typ not in ("date",):
+        value = int(value)
+    try:
+        if typ in ("text", "longtext"):
+            if isinstance(value, (dt.date, dt.datetime)):
+                return value.isoformat()
+            return clean_text(str(value), multiline=typ == "longtext")
+        if typ == "choice":
+            key = choice_key(choices, clean_text(str(value)))
+            if key is None:
+                findings.append(place.finding("not-in-choices", value=_show(value),
+                                              choices=", ".join(c.th for c in choices)))
+            return key
+        if typ == "date":
+            try:
+                return thai.parse_date(clean_text(value) if isinstance(value, str) else value,
+                                       fiscal_year=fiscal_year)
+            except thai.DateParseError as exc:
+                code = "ambiguous-date" if exc.ambiguous else "bad-date"
+                findings.append(place.finding(code, value=_show(value),
+                                              reason=f"{exc.reason_th} / {exc.reason_en}"))
+                return None
+        if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta, bool)):
+            raise ValueError(value)
+        number = thai.parse_number(clean_text(value) if isinstance(value, str) else value)
+        if typ == "int":
+            if isinstance(number, float):
+                raise ValueError(number)
+            return number
+        if typ == "money":
+            return round(float(number), 2)
+        return float(number)  # percent
+    except ValueError:
+        th, en = TYPE_NAMES[typ]
+        findings.append(place.finding("wrong-type", value=_show(value), type_th=th, type_en=en))
+        return None
+
+
+def cell_at(grid: Grid, row: int, col: int) -> Any:
+    """0-based access that treats cells beyond the used range as empty."""
+    if row < len(grid):
+        cells = grid[row]
+        if col < len(cells):
+            return cells[col]
+    return None
+
+
+def read_fields(grids: dict[str, Grid], spec: WorkbookSpec, findings: list[Finding],
+                fiscal_year: int | None = None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in spec.fields:
+        raw = cell_at(grids.get(f.sheet, []), f.row - 1, 2)
+        place = Place(f.sheet, f.cell, f.label_th, f.label_en)
+        values[f.key] = convert(raw, f.type, f.choices, place, findings, fiscal_year)
+        if values[f.key] is None and f.required and is_blank(raw):
+            findings.append(place.finding("missing-required"))
+    return values
+
+
+def read_tables(grids: dict[str, Grid], tables: tuple, findings: list[Finding],
+                fiscal_year: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Rows from ``first_row`` until the first row blank in all the table's columns."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in tables:
+        grid = grids.get(table.sheet, [])
+        rows: list[dict[str, Any]] = []
+        r = table.first_row - 1
+        while True:
+            raws = [cell_at(grid, r, table.first_col + i) for i in range(len(table.columns))]
+            if all(is_blank(v) for v in raws):
+                break
+            if len(rows) == table.max_rows:
+                findings.append(errors.make(
+                    "table-truncated", sheet=table.sheet, table=table.key, row=r + 1,
+                    cell=f"{col_letter(table.first_col)}{r + 1}", label_th=table.label_th,
+                    label_en=table.label_en, max_rows=table.max_rows))
+                break
+            row: dict[str, Any] = {"_row": r + 1}
+            for i, (col, raw) in enumerate(zip(table.columns, raws, strict=True)):
+                letter = col_letter(table.first_col + i)
+                place = Place(table.sheet, f"{letter}{r + 1}",
+                              f"{table.label_th} แถว {r + 1} {col.label_th}",
+                              f"{table.label_en} row {r + 1} {col.label_en}",
+                              table.key, r + 1, col.key)
+                row[col.key] = convert(raw, col.type, col.choices, place, findings, fiscal_year)
+                if row[col.key] is None and col.required and is_blank(raw):
+                    findings.append(place.finding("missing-required"))
+            rows.append(row)
+            r += 1
+        out[table.key] = rows
+    return out
+
+
+@dataclass
+class Submission:
+    """What one workbook says, typed, with the findings met while reading it."""
+
+    template_version: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.values)
+
+
+def check_meta(meta: Grid | None, findings: list[Finding]) -> str | None:
+    """Template id and version from the hidden sheet; None when the file can't be read."""
+    if meta is None:
+        findings.append(errors.make("not-standard-template", sheet=META_SHEET))
+        return None
+    info = {clean_text(str(r[0])): r[1] for r in meta if len(r) >= 2 and r[0] is not None}
+    template_id = clean_text(str(info.get("template_id") or ""))
+    version = info.get("version")
+    version = clean_text(str(version)) if version is not None else ""
+    if template_id != TEMPLATE_ID:
+        findings.append(errors.make("unknown-template", sheet=META_SHEET, cell="B1",
+                                    template_id=template_id or "-"))
+        return None
+    if version not in SUPPORTED_VERSIONS:
+        findings.append(errors.make("unsupported-template-version", sheet=META_SHEET,
+                                    cell="B2", version=version or "-",
+                                    supported=", ".join(SUPPORTED_VERSIONS)))
+        return None
+    if version != SPEC.version:
+        findings.append(errors.make("template-version-old", sheet=META_SHEET, cell="B2",
+                                    version=version, current=SPEC.version))
+    return version
+
+
+def load_grids(path: Path, sheets: list[str]) -> dict[str, Grid]:
+    """The named sheets (those present) as grids from A1, via python-calamine."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        present = set(wb.sheet_names)
+        return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in sheets if name in present}
+    finally:
+        close = getattr(wb, "close", None)
+        if close:
+            close()
+
+
+def read_submission(path: Path, spec: WorkbookSpec = SPEC,
+                    fiscal_year: int | None = None) -> Submission:
+    """Read one standard workbook. Runs inside a worker process (see ingest)."""
+    sub = Submission()
+    try:
+        grids = load_grids(path, [META_SHEET] + [s for s, _ in spec.sheets])
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a finding, not a crash
+        sub.findings.append(errors.make("corrupt-workbook", detail=_show(f"{exc}")))
+        return sub
+    sub.template_version = check_meta(grids.get(META_SHEET), sub.findings)
+    if sub.template_version is None:
+        return sub
+    sub.values = read_fields(grids, spec, sub.findings, fiscal_year)
+    fy = sub.values.get("fiscal_year") or fiscal_year
+    sub.tables = read_tables(grids, spec.tables, sub.findings, fy)
+    return sub

@@ -1,0 +1,225 @@
+"""The consolidated dataset (SQLAlchemy Core; SQLite by default, any URL from settings).
+
+Content tables are generated from the spec — one per spec table, named by its key, with
+columns named by the spec's column keys — so the dataset, the exports and the workbook
+never drift apart. Every row carries its ``submission_id``; reports read only the
+*current* submission of each project (``submissions.is_current``), older ones stay as
+history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tps_batch.errors import Finding, has_errors
+from tps_batch.read import Submission
+from tps_batch.spec import SPEC
+
+_SQL_TYPES: dict[str, Any] = {
+    "text": sa.Text, "longtext": sa.Text, "choice": sa.Text, "int": sa.Integer,
+    "money": sa.Float, "percent": sa.Float, "date": sa.Date,
+}
+SIGNOFF_ROLES = (("reporter", "ผู้รายงาน"), ("head", "ผู้อำนวยการกลุ่ม"),
+                 ("deputy", "รองผู้อำนวยการ สพท."))
+_SIGNOFF_KEYS = {f"{role}_{part}" for role, _ in SIGNOFF_ROLES
+                 for part in ("name", "position", "date")}
+PROJECT_FIELDS = [f for f in SPEC.fields if f.key not in _SIGNOFF_KEYS]
+
+metadata = sa.MetaData()
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("fiscal_year", sa.Integer, index=True),
+    sa.Column("project_code", sa.Text, index=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("size", sa.Integer),
+    sa.Column("source", sa.Text, nullable=False),        # inbox | watched | email
+    sa.Column("source_path", sa.Text),                  # relative to the workspace
+    sa.Column("source_detail", sa.JSON),                # e.g. sender, message-id
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("template_version", sa.Text),
+    # status: accepted | accepted-with-warnings | rejected
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("report_kind", sa.Text),
+    sa.Column("as_of", sa.Date),
+    sa.Column("errors", sa.Integer, nullable=False, default=0),
+    sa.Column("warnings", sa.Integer, nullable=False, default=0),
+    sa.Column("is_current", sa.Boolean, nullable=False, default=False, index=True),
+    sa.Column("superseded_by", sa.Integer),
+    sa.Column("kept_path", sa.Text),                    # archive/... or rejected/...
+    sa.Column("receipt_path", sa.Text),
+    sa.Column("annotated_path", sa.Text),
+    sa.Column("receipt_done", sa.Boolean, nullable=False, default=False),
+)
+
+findings = sa.Table(
+    "findings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), index=True),
+    sa.Column("code", sa.Text, nullable=False),
+    sa.Column("severity", sa.Text, nullable=False),
+    sa.Column("message_th", sa.Text),
+    sa.Column("message_en", sa.Text),
+    sa.Column("sheet", sa.Text),
+    sa.Column("cell", sa.Text),
+    sa.Column("table_key", sa.Text),
+    sa.Column("row", sa.Integer),
+    sa.Column("column_key", sa.Text),
+)
+
+files_seen = sa.Table(
+    "files_seen", metadata,
+    sa.Column("path", sa.Text, primary_key=True),       # watched file, workspace-relative
+    sa.Column("size", sa.Integer),
+    sa.Column("mtime_ns", sa.BigInteger),
+    sa.Column("sha256", sa.String(64)),
+)
+
+
+def _content_table(name: str, columns: list[tuple[str, str]]) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), index=True),
+        sa.Column("project_code", sa.Text, index=True),
+        sa.Column("seq", sa.Integer),
+        *[sa.Column(key, _SQL_TYPES[typ]) for key, typ in columns],
+    )
+
+
+projects = sa.Table(
+    "projects", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), index=True),
+    *[sa.Column(f.key, _SQL_TYPES[f.type]) for f in PROJECT_FIELDS],
+)
+signoffs = _content_table("signoffs", [("role", "text"), ("name", "text"),
+                                        ("position", "text"), ("date", "date")])
+CONTENT_TABLES: dict[str, sa.Table] = {
+    t.key: _content_table(t.key, [(c.key, c.type) for c in t.columns]) for t in SPEC.tables
+}
+#: Every table of submitted content, in export order.
+EXPORT_TABLES = ["submissions", "projects", *CONTENT_TABLES, "signoffs", "findings"]
+
+
+def connect(url: str) -> Engine:
+    """Engine with the schema in place; SQLite gets WAL so readers don't block the run."""
+    engine = sa.create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    metadata.create_all(engine)
+    return engine
+
+
+def status_of(items: list[Finding]) -> str:
+    if has_errors(items):
+        return "rejected"
+    return "accepted-with-warnings" if items else "accepted"
+
+
+@dataclass
+class Incoming:
+    """One file about to be stored: where it came from and what reading made of it."""
+
+    file_name: str
+    sha256: str
+    size: int
+    source: str
+    source_path: str
+    received_at: dt.datetime
+    submission: Submission
+    fiscal_year: int
+    source_detail: dict[str, Any] | None = None
+    kept_path: str | None = None
+
+
+def insert_submission(conn: Connection, item: Incoming) -> int:
+    """Insert one submission with its findings and content; returns its id."""
+    sub = item.submission
+    status = status_of(sub.findings)
+    values = sub.values
+    sid = conn.execute(submissions.insert().values(
+        fiscal_year=values.get("fiscal_year") or item.fiscal_year,
+        project_code=values.get("project_code"), file_name=item.file_name, sha256=item.sha256,
+        size=item.size, source=item.source, source_path=item.source_path,
+        source_detail=item.source_detail, received_at=item.received_at,
+        template_version=sub.template_version, status=status,
+        report_kind=values.get("report_kind"), as_of=values.get("as_of"),
+        errors=sum(f.severity == "error" for f in sub.findings),
+        warnings=sum(f.severity == "warning" for f in sub.findings),
+        is_current=False, kept_path=item.kept_path, receipt_done=False,
+    )).inserted_primary_key[0]
+    if sub.findings:
+        conn.execute(findings.insert(), [
+            {"submission_id": sid, "code": f.code, "severity": f.severity,
+             "message_th": f.message_th, "message_en": f.message_en, "sheet": f.sheet,
+             "cell": f.cell, "table_key": f.table, "row": f.row, "column_key": f.column}
+            for f in sub.findings])
+    if status != "rejected":
+        _insert_content(conn, sid, sub)
+        refresh_current(conn, values.get("fiscal_year") or item.fiscal_year,
+                        values.get("project_code"))
+    return sid
+
+
+def _insert_content(conn: Connection, sid: int, sub: Submission) -> None:
+    code = sub.values.get("project_code")
+    conn.execute(projects.insert().values(
+        submission_id=sid, **{f.key: sub.values.get(f.key) for f in PROJECT_FIELDS}))
+    conn.execute(signoffs.insert(), [
+        {"submission_id": sid, "project_code": code, "seq": i + 1, "role": role,
+         "name": sub.values.get(f"{role}_name"), "position": sub.values.get(f"{role}_position"),
+         "date": sub.values.get(f"{role}_date")}
+        for i, (role, _th) in enumerate(SIGNOFF_ROLES)])
+    for key, table in CONTENT_TABLES.items():
+        rows = sub.tables.get(key, [])
+        if rows:
+            keys = [c.name for c in table.columns if c.name not in
+                    ("submission_id", "project_code", "seq")]
+            conn.execute(table.insert(), [
+                {"submission_id": sid, "project_code": code, "seq": i + 1,
+                 **{k: r.get(k) for k in keys}}
+                for i, r in enumerate(rows)])
+
+
+def refresh_current(conn: Connection, fiscal_year: int, project_code: str | None) -> None:
+    """The current submission of a project is its accepted one with the latest
+    (as-of date, received time, id); the others point to it as superseded."""
+    if not project_code:
+        return
+    s = submissions
+    rows = conn.execute(
+        sa.select(s.c.id, s.c.as_of, s.c.received_at)
+        .where(s.c.fiscal_year == fiscal_year, s.c.project_code == project_code,
+               s.c.status != "rejected")
+    ).all()
+    if not rows:
+        return
+    best = max(rows, key=lambda r: (r.as_of or dt.date.min, r.received_at, r.id)).id
+    ids = [r.id for r in rows]
+    conn.execute(s.update().where(s.c.id.in_(ids))
+                 .values(is_current=False, superseded_by=best))
+    conn.execute(s.update().where(s.c.id == best).values(is_current=True, superseded_by=None))
+
+
+def known_hashes(conn: Connection, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Submissions already stored for these file hashes (dedupe and crash recovery)."""
+    wanted = list(set(hashes))
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for row in conn.execute(sa.select(submissions).where(submissions.c.sha256.in_(chunk))):
+            out[row.sha256] = dict(row._mapping)
+    return out

@@ -1,0 +1,71 @@
+"""Create workspaces and the blank workbooks a planning group hands out."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tps_batch import settings as settings_mod
+from tps_batch.errors import TpsError
+from tps_batch.plan import Plan, project_indicator_links, read_plan, write_plan
+from tps_batch.settings import Settings
+from tps_batch.template import write_workbook
+
+FOLDERS = ("inbox", "archive", "rejected", "output", "workbooks")
+
+
+def init_workspace(directory: Path, *, office_name: str | None = None,
+                   fiscal_year: int | None = None) -> Path:
+    """A new workspace: folders, a commented tps.toml and an empty plan workbook."""
+    directory = Path(directory)
+    if (directory / settings_mod.SETTINGS_FILE).exists():
+        raise TpsError(f"มีโฟลเดอร์งานอยู่แล้วที่ {directory}",
+                       f"a workspace already exists in {directory}", exit_code=2)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in FOLDERS:
+        (directory / name).mkdir(exist_ok=True)
+    overrides: dict[str, object] = {}
+    if office_name:
+        overrides["office_name"] = office_name
+    if fiscal_year:
+        overrides["fiscal_year"] = fiscal_year
+    (directory / settings_mod.SETTINGS_FILE).write_text(
+        settings_mod.render_toml(overrides), encoding="utf-8")
+    write_plan(directory / "plan.xlsx")
+    return directory
+
+
+def safe_name(text: str, limit: int = 60) -> str:
+    """A file-name part that is safe on every OS: no separators, no control characters."""
+    text = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip(" ._")
+    return text[:limit] or "file"
+
+
+def write_templates(ws: Settings, *, blank: bool = False, out: Path | None = None) -> list[Path]:
+    """One prefilled workbook per plan project (or one generic blank) in ``workbooks/``."""
+    out = Path(out) if out else ws.path("workbooks")
+    fy = ws.fiscal_year
+    if blank:
+        return [write_workbook(out / f"แบบรายงานโครงการ-{fy}.xlsx",
+                               values={"fiscal_year": fy})]
+    plan: Plan = read_plan(ws.path("plan"))
+    frameworks = plan.frameworks()
+    extra = {"indicators.framework": frameworks} if frameworks else {}
+    paths = []
+    for p in plan.projects:
+        if p.get("plan_status") == "cancelled":
+            continue
+        values = {"project_code": p["code"], "project_name": p["name"], "fiscal_year": fy,
+                  "group": plan.canonical_group(p["group"]) or p["group"],
+                  "owner": p["owner"], "planned_start": p["planned_start"],
+                  "planned_end": p["planned_end"]}
+        budget = [{"source": src, "allocated": p.get(col)}
+                  for src, col in (("สพฐ.", "budget_obec"), ("สพป.", "budget_esa"),
+                                   ("อื่น ๆ", "budget_other")) if p.get(col)]
+        indicators = [{"framework": fw, "code": code}
+                      for fw, code in project_indicator_links(p)]
+        name = f"{safe_name(p['code'], 30)}_{safe_name(p['name'], 40)}.xlsx"
+        paths.append(write_workbook(out / name, values=values,
+                                    tables={"budget": budget, "indicators": indicators},
+                                    extra_choices=extra))
+    return paths
