@@ -511,8 +511,8 @@ def test_format_number(number: float | Decimal | None, text: str) -> None:
 # --- Excel number formats -----------------------------------------------------------------
 
 @pytest.mark.parametrize(("style", "fmt"), [
-    ("short", "[$-th-TH,107]d mmm yyyy"),
-    ("long", "[$-th-TH,107]d mmmm yyyy"),
+    ("short", "[$-107041E]d mmm yyyy"),
+    ("long", "[$-107041E]d mmmm yyyy"),
 ])
 def test_excel_formats(style: str, fmt: str) -> None:
     assert excel_th_date_format(style) == fmt
@@ -520,7 +520,7 @@ def test_excel_formats(style: str, fmt: str) -> None:
 
 
 def test_excel_format_default_and_unknown_style() -> None:
-    assert excel_th_date_format() == "[$-th-TH,107]d mmm yyyy"
+    assert excel_th_date_format() == "[$-107041E]d mmm yyyy"
     with pytest.raises(ValueError):
         excel_th_date_format("medium")
 

@@ -34,6 +34,7 @@ _XML_HEAD = 65536  # how much of each XML part is inflated to look for a DTD
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _MAX_MEMBER_FINDINGS = 5  # one bomb with 1000 bad parts still gets a readable receipt
 _MACRO_POLICIES = ("warn", "reject", "accept")
+_BIG_DIRECTORY = 256 * 1024  # an xlsx's central directory is a few KB
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,10 @@ def _ole_names_by_scan(path: Path) -> set[str]:
 
 def _inspect_zip(path: Path, limits: GuardLimits, macros: str) -> GuardResult:
     name = path.name
+    entries = _count_entries_cheaply(path)
+    if entries is not None and entries > limits.max_members:
+        return GuardResult([make("zip-too-many-members", file=name, count=entries,
+                                 limit=limits.max_members)], "zip")
     try:
         zf = zipfile.ZipFile(path)  # reads the central directory once; nothing is inflated
     except Exception as exc:  # noqa: BLE001 - any failure here means an unreadable container
@@ -197,6 +202,29 @@ def _inspect_zip(path: Path, limits: GuardLimits, macros: str) -> GuardResult:
             result.findings.append(make(code, file=name))
         result.findings += _member_findings(zf, infos, limits, name)
         return result
+
+
+def _count_entries_cheaply(path: Path) -> int | None:
+    """Count the entries of an unusually large central directory without parsing it.
+
+    zipfile builds an object per entry: a 20 MB file of empty members costs it
+    1.5 s and 50 MB. Counting entry signatures in the raw directory is C-fast.
+    Returns None for normal (small) directories, which zipfile then reads as usual.
+    """
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        tail_len = min(size, 65536 + 22)
+        fh.seek(size - tail_len)
+        tail = fh.read(tail_len)
+        at = tail.rfind(_EMPTY_ZIP_MAGIC)
+        if at < 0 or at + 22 > len(tail):
+            return None
+        cd_size = struct.unpack_from("<I", tail, at + 12)[0]
+        cd_end = size - tail_len + at
+        if cd_size < _BIG_DIRECTORY or cd_size > cd_end:
+            return None
+        fh.seek(cd_end - cd_size)
+        return fh.read(cd_size).count(b"PK\x01\x02")
 
 
 def _member_findings(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],

@@ -238,6 +238,8 @@ def read_submission(path: Path, spec: WorkbookSpec = SPEC,
     if sub.template_version is None:
         return sub
     sub.values = read_fields(grids, spec, sub.findings, fiscal_year)
-    fy = sub.values.get("fiscal_year") or fiscal_year
+    fy = sub.values.get("fiscal_year")
+    if not (isinstance(fy, int) and 2400 <= fy <= 2700):
+        fy = fiscal_year  # a bad year cell was already reported; don't let it steer dates
     sub.tables = read_tables(grids, spec.tables, sub.findings, fy)
     return sub

@@ -36,7 +36,9 @@ _MONTHS_EN = (
     "July", "August", "September", "October", "November", "December",
 )
 
-_EXCEL_FORMATS = {"short": "[$-th-TH,107]d mmm yyyy", "long": "[$-th-TH,107]d mmmm yyyy"}
+# LCID form (calendar 07 = Thai Buddhist, locale 041E = Thai): Excel shows B.E. years and,
+# unlike "[$-th-TH,107]", LibreOffice keeps it when it re-saves the workbook.
+_EXCEL_FORMATS = {"short": "[$-107041E]d mmm yyyy", "long": "[$-107041E]d mmmm yyyy"}
 EXCEL_TH_DIGITS_FORMAT = "[$-D07041E]d mmm yyyy"
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))

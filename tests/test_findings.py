@@ -1,0 +1,150 @@
+"""Every read/validate finding code: a workbook that triggers it, at the right cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import factories as fx
+from tps_batch.plan import read_plan
+from tps_batch.read import read_submission
+from tps_batch.spec import SPEC
+from tps_batch.validate import validate
+
+ACT = SPEC.table("activities")
+BUD = SPEC.table("budget")
+TGT = SPEC.table("targets")
+IND = SPEC.table("indicators")
+R1 = ACT.first_row  # first activity row
+
+
+def cell(key: str) -> tuple[str, str]:
+    f = SPEC.field(key)
+    return f.sheet, f.cell
+
+
+def tcell(table: Any, col: str, row: int | None = None) -> tuple[str, str]:
+    return table.sheet, f"{table.letter(col)}{row or table.first_row}"
+
+
+CASES: list[tuple[str, dict[str, Any], str, tuple[str, str]]] = [
+    ("missing-required", {"values": {"owner": None}}, "missing-required", cell("owner")),
+    ("missing-required-row", {"tables": {"activities": fx.activity(status=None)}},
+     "missing-required", tcell(ACT, "status")),
+    ("wrong-type-int", {"values": {"fiscal_year": "สองห้าหกเจ็ด"}}, "wrong-type",
+     cell("fiscal_year")),
+    ("wrong-type-money", {"tables": {"activities": fx.activity(budget_planned="ห้าหมื่น")}},
+     "wrong-type", tcell(ACT, "budget_planned")),
+    ("wrong-type-fraction", {"tables": {"activities": fx.activity(target_planned=12.5)}},
+     "wrong-type", tcell(ACT, "target_planned")),
+    ("bad-date", {"values": {"as_of": "29 ก.พ. 2566"}}, "bad-date", cell("as_of")),
+    ("bad-date-text", {"tables": {"activities": fx.activity(actual_date="เมื่อวาน")}},
+     "bad-date", tcell(ACT, "actual_date")),
+    ("ambiguous-date", {"tables": {"activities": fx.activity(actual_date="10/16/2566")}},
+     "ambiguous-date", tcell(ACT, "actual_date")),
+    ("not-in-choices", {"tables": {"activities": fx.activity(status="เสร็จแล้วจ้า")}},
+     "not-in-choices", tcell(ACT, "status")),
+    ("not-in-choices-header", {"values": {"report_kind": "รายเดือน"}}, "not-in-choices",
+     cell("report_kind")),
+    ("unknown-group", {"values": {"group": "กลุ่มที่ไม่มีจริง"}}, "unknown-group", cell("group")),
+    ("unknown-project", {"values": {"project_code": "P99"}}, "unknown-project",
+     cell("project_code")),
+    ("project-other-group", {"values": {"group": fx.GROUP_B}}, "project-other-group",
+     cell("group")),
+    ("project-name-mismatch", {"values": {"project_name": "ชื่ออื่น"}}, "project-name-mismatch",
+     cell("project_name")),
+    ("fiscal-year-mismatch", {"values": {"fiscal_year": 2566}}, "fiscal-year-mismatch",
+     cell("fiscal_year")),
+    ("end-before-start", {"values": {"planned_end": dt.date(2023, 9, 1)}}, "end-before-start",
+     cell("planned_end")),
+    ("end-before-start-row", {"tables": {"activities": fx.activity(
+        planned_end=dt.date(2023, 10, 10))}}, "end-before-start", tcell(ACT, "planned_end")),
+    ("date-outside-fiscal-year", {"tables": {"activities": fx.activity(
+        actual_date=dt.date(2023, 9, 30))}}, "date-outside-fiscal-year",
+     tcell(ACT, "actual_date")),
+    ("spent-over-allocated", {"tables": {"budget": [
+        {"source": "สพป.", "allocated": 50000, "disbursed": 50000.01}]}},
+     "spent-over-allocated", tcell(BUD, "disbursed")),
+    ("negative-amount", {"tables": {"activities": fx.activity(budget_spent=-5)}},
+     "negative-amount", tcell(ACT, "budget_spent")),
+    ("reached-far-above-planned", {"tables": {"activities": fx.activity(target_reached=600)}},
+     "reached-far-above-planned", tcell(ACT, "target_reached")),
+    ("budget-total-mismatch", {"tables": {"budget": [
+        {"source": "สพป.", "allocated": 60000, "disbursed": 100}]}},
+     "budget-total-mismatch", tcell(BUD, "allocated")),
+    ("completed-with-open-activities", {"values": {"status": "ดำเนินการแล้วเสร็จ"}},
+     "completed-with-open-activities", cell("status")),
+    ("final-without-results", {"values": {"report_kind": "รายงานฉบับสมบูรณ์"}},
+     "final-without-results", tcell(ACT, "result", R1 + 1)),
+    ("unknown-indicator", {"tables": {"indicators": [{"framework": "ITA", "code": "O99"}]}},
+     "unknown-indicator", tcell(IND, "code")),
+    ("as-of-in-future", {"values": {"as_of": dt.date(2030, 1, 1)}}, "as-of-in-future",
+     cell("as_of")),
+    ("table-truncated", {"tables": {"problems": [{"text": f"ปัญหา {i}"} for i in range(20)]}},
+     "table-truncated", (SPEC.table("problems").sheet, "A25")),
+]
+
+
+def _overfill(path: Path) -> None:
+    """Type one row past the table's end, as a clerk ignoring the template would."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb[SPEC.table("problems").sheet]["A25"] = "ปัญหาแถวที่ 21"
+    wb.save(path)
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory):
+    return fx.make_workspace(tmp_path_factory.mktemp("ws"))
+
+
+def check(ws, path: Path):
+    sub = read_submission(path, fiscal_year=fx.FY)
+    validate(sub, read_plan(ws.path("plan")), fiscal_year=fx.FY,
+             received=dt.date(2024, 1, 20))
+    return sub
+
+
+def test_good_workbook_is_clean(ws, tmp_path: Path) -> None:
+    sub = check(ws, fx.submission(tmp_path / "good.xlsx"))
+    assert sub.findings == []
+    assert sub.values["as_of"] == dt.date(2024, 1, 10)
+    assert sub.tables["activities"][0]["budget_spent"] == 28750.5
+    assert sub.tables["activities"][0]["target_planned"] == 60
+    assert isinstance(sub.tables["activities"][0]["target_planned"], int)
+
+
+@pytest.mark.parametrize(("case", "changes", "code", "where"), CASES, ids=[c[0] for c in CASES])
+def test_finding(ws, tmp_path: Path, case: str, changes: dict, code: str,
+                 where: tuple[str, str]) -> None:
+    path = fx.submission(tmp_path / f"{case}.xlsx", **changes)
+    if case == "table-truncated":
+        _overfill(path)
+    sub = check(ws, path)
+    hits = [f for f in sub.findings if f.code == code]
+    assert hits, [f.code for f in sub.findings]
+    assert (hits[0].sheet, hits[0].cell) == where
+    assert hits[0].message_th and hits[0].message_en
+    assert "{" not in hits[0].message_th + hits[0].message_en  # every placeholder filled
+    others = [f.code for f in sub.findings if f.code != code and f.severity == "error"]
+    allowed = {"missing-required", "wrong-type", "not-in-choices", "final-without-results"}
+    assert not [c for c in others if c not in allowed], others
+
+
+def test_group_alias_and_spacing_are_accepted(ws, tmp_path: Path) -> None:
+    for spelling in ("นโยบายและแผน", " กลุ่ม นโยบาย และแผน ", "กลุ่มนโยบาย\u200bและแผน"):
+        sub = check(ws, fx.submission(tmp_path / "alias.xlsx", values={"group": spelling}))
+        assert [f.code for f in sub.findings] == [], spelling
+
+
+def test_codes_in_catalog_all_exercised() -> None:
+    """A new read/validate code must come with a case here."""
+    from tps_batch.errors import CATALOG
+
+    tested = {c[2] for c in CASES}
+    untested = {k for k, v in CATALOG.items() if v.stage in ("read", "validate")} - tested
+    assert not untested, untested

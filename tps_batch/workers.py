@@ -1,0 +1,291 @@
+"""A small process pool that survives hostile input.
+
+Spreadsheet parsers are native code: a crafted workbook can make one abort the
+process (python-calamine aborts on a failed allocation, e.g. a two-cell sheet that
+claims the range A1:XFD1048576), segfault, or spin. So every parse runs in a
+long-lived worker process with an address-space limit, and the parent, which only
+passes items and results over pipes, kills and replaces a worker that overruns its
+time or dies. The run goes on; the item gets an :class:`Outcome` saying what happened.
+
+Why "forkserver" on Linux (and "spawn" elsewhere): workers are long-lived, so the
+start method only matters when one is replaced after a timeout or crash; the
+per-item cost is the pipe round trip either way. A worker forked from the small,
+single-threaded fork server starts in milliseconds with a small, predictable
+address space, so ``memory_mb`` (applied as RLIMIT_AS) means about the same thing
+whatever the parent has loaded; plain "fork" would copy the parent's whole address
+space into that limit and is unsafe once the parent runs threads (a lock held at
+fork time stays locked in the child). The price is that ``fn`` and the items must
+be picklable: ``fn`` a top-level function of an importable module.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
+from typing import Any, TypeVar
+
+from tps_batch.errors import TpsError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+START_METHOD = "forkserver" if sys.platform.startswith("linux") else "spawn"
+_READY = "tps-worker-ready"
+_PARENT_CHECK_S = 1.0  # how often an idle worker checks that its parent is still there
+
+
+@dataclass
+class Outcome:
+    """What became of one item: its value, or why there is none."""
+
+    status: str  # "ok" | "error" | "timeout" | "crashed"
+    value: Any = None  # fn's return value when ok
+    error: str = ""  # exception text, or a description of the crash (signal / exit code)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def run_isolated(fn: Callable[[T], R], items: Iterable[T], *, workers: int = 2,
+                 timeout_s: float = 30, memory_mb: int = 1024) -> Iterator[tuple[T, Outcome]]:
+    """Run ``fn(item)`` for every item in worker processes; yield ``(item, outcome)``.
+
+    Results come as they complete, not in input order. Each worker gets one item at a
+    time, so a slow file holds up only itself. A worker past ``timeout_s`` on an item
+    is killed ("timeout"); one that dies ("crashed": signal or exit code) or raises
+    MemoryError ("error") is replaced. ``memory_mb`` caps each worker's address space
+    (0: no cap). ``workers`` below 1 still means one worker: the isolation is the
+    point, so nothing ever runs in this process. Workers are stopped when the
+    generator is exhausted, closed, or collected; close it explicitly (``with
+    contextlib.closing(...)``) if the consumer may raise.
+    """
+    pool = _Pool(fn, max(1, workers), timeout_s, memory_mb)
+    try:
+        yield from pool.run(iter(items))
+    finally:
+        pool.shutdown()
+
+
+class _Worker:
+    """One child process and the parent's end of its pipe."""
+
+    __slots__ = ("conn", "deadline", "item", "proc", "ready")
+
+    def __init__(self, ctx: Any, fn: Callable[[Any], Any], memory_mb: int) -> None:
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_child_main, args=(child_end, fn, memory_mb),
+                                name="tps-worker", daemon=True)
+        try:
+            self.proc.start()
+        except BaseException:
+            parent_end.close()
+            raise
+        finally:
+            child_end.close()  # the child's copy must be the only one, so its death is EOF
+        self.conn: Connection = parent_end
+        self.ready = False  # the child says so once fn is unpickled and limits are set
+        self.item: Any = None
+        self.deadline = 0.0
+
+    def stop(self, *, kill: bool = False) -> int | None:
+        """End the process (closing the pipe makes an idle child exit by itself)."""
+        self.conn.close()
+        if kill:
+            self.proc.kill()
+        self.proc.join(1.0)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        return self.proc.exitcode
+
+
+class _Pool:
+    def __init__(self, fn: Callable[[Any], Any], size: int, timeout_s: float,
+                 memory_mb: int) -> None:
+        self.ctx = multiprocessing.get_context(START_METHOD)
+        self.fn, self.size, self.timeout_s, self.memory_mb = fn, size, timeout_s, memory_mb
+        self.idle: list[_Worker] = []
+        self.busy: dict[Connection, _Worker] = {}
+        self.exhausted = False
+
+    def run(self, items: Iterator[Any]) -> Iterator[tuple[Any, Outcome]]:
+        while True:
+            results: list[tuple[Any, Outcome]] = []
+            self._fill(items, results)
+            if not self.busy and not results:
+                return
+            if self.busy:
+                self._collect(results, block=not results)
+                self._fill(items, results)  # keep workers busy while the consumer works
+            yield from results
+
+    def _fill(self, items: Iterator[Any], results: list[tuple[Any, Outcome]]) -> None:
+        """Hand one item to each free worker slot."""
+        while not self.exhausted and len(self.busy) < self.size:
+            try:
+                item = next(items)
+            except StopIteration:
+                self.exhausted = True
+                return
+            try:
+                data = ForkingPickler.dumps(item)
+            except Exception as exc:  # noqa: BLE001 - any pickling failure is this item's
+                results.append((item, Outcome("error", error=f"cannot pass item: {exc}")))
+                continue
+            worker = self._send(data)
+            worker.item, worker.deadline = item, time.monotonic() + self.timeout_s
+            self.busy[worker.conn] = worker
+
+    def _send(self, data: bytes | memoryview) -> _Worker:
+        for _attempt in range(2):
+            worker = self.idle.pop() if self.idle else _Worker(self.ctx, self.fn, self.memory_mb)
+            try:
+                worker.conn.send_bytes(data)
+                return worker
+            except OSError:  # it died while idle (killed from outside): replace it
+                worker.stop(kill=True)
+        raise TpsError("เริ่มกระบวนการอ่านไฟล์ไม่ได้", "cannot start a worker process")
+
+    def _collect(self, results: list[tuple[Any, Outcome]], *, block: bool) -> None:
+        """Wait for results (or the nearest deadline) and turn them into outcomes."""
+        now = time.monotonic()
+        timeout = max(0.0, min(w.deadline for w in self.busy.values()) - now) if block else 0
+        handles: list[Any] = [*self.busy, *(w.proc.sentinel for w in self.busy.values())]
+        ready = set(wait(handles, timeout))
+        now = time.monotonic()
+        for conn, worker in list(self.busy.items()):
+            if conn in ready or worker.proc.sentinel in ready:
+                outcome = self._receive(worker)
+                if outcome is None:  # only the startup handshake arrived
+                    continue
+            elif now >= worker.deadline:
+                worker.stop(kill=True)
+                outcome = Outcome("timeout", error=f"no result within {self.timeout_s:g} s; "
+                                                   "the worker was killed")
+            else:
+                continue
+            del self.busy[conn]
+            results.append((worker.item, outcome))
+
+    def _receive(self, worker: _Worker) -> Outcome | None:
+        """Read the worker's message; None if it was only the startup handshake."""
+        data = None
+        try:
+            while data is None and worker.conn.poll():  # readable: a message, or EOF
+                data = worker.conn.recv_bytes()
+                if not worker.ready:  # the first message is always the handshake
+                    worker.ready, data = True, None
+        except (EOFError, OSError):
+            pass
+        if data is None:
+            if worker.proc.is_alive() and not worker.conn.closed:
+                return None
+            # Dead (its pipe may still be held open by a grandchild: never block on it).
+            code = worker.stop(kill=True)
+            if not worker.ready:
+                raise TpsError(
+                    f"กระบวนการอ่านไฟล์เริ่มทำงานไม่ได้ ({_describe_exit(code)})",
+                    f"a worker process could not start ({_describe_exit(code)}); fn must be "
+                    f"a top-level function of an importable module, and memory_mb "
+                    f"({self.memory_mb}) enough to import it")
+            return Outcome("crashed", error=_describe_exit(code))
+        try:
+            status, payload, recycle = ForkingPickler.loads(data)
+        except Exception as exc:  # noqa: BLE001 - e.g. the value's class is not importable here
+            self.idle.append(worker)
+            return Outcome("error", error=f"cannot read the result: {exc}")
+        if recycle:
+            worker.stop()
+        else:
+            self.idle.append(worker)
+        if status == "ok":
+            return Outcome("ok", value=payload)
+        return Outcome("error", error=payload)
+
+    def shutdown(self) -> None:
+        """Stop every worker: busy ones are killed, idle ones exit on EOF."""
+        for worker in self.busy.values():
+            worker.proc.kill()
+        for worker in [*self.idle, *self.busy.values()]:
+            worker.stop()
+        self.idle.clear()
+        self.busy.clear()
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "the worker vanished (exit status unknown)"
+    if code >= 0:
+        return f"the worker exited with code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    hint = {
+        "SIGABRT": ": aborted, typically a native library failing an allocation over the "
+                   "memory limit",
+        "SIGSEGV": ": segmentation fault in a native library",
+        "SIGKILL": ": killed from outside, possibly by the system's out-of-memory killer",
+    }.get(name, "")
+    return f"the worker was killed by {name} ({-code}){hint}"
+
+
+# --- the child side ------------------------------------------------------------------------------
+
+def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int) -> None:
+    """Worker loop: one item in, one ``(status, payload, recycle)`` out, until EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which cleans up
+    _limit_resources(memory_mb)
+    parent = os.getppid()
+    conn.send(_READY)
+    while True:
+        while not conn.poll(_PARENT_CHECK_S):
+            if os.getppid() != parent:  # orphaned: nobody will read the result
+                return
+        try:
+            item = conn.recv()
+        except EOFError:
+            return
+        recycle = False
+        try:
+            result: tuple[str, Any, bool] = ("ok", fn(item), False)
+        except MemoryError as exc:  # the heap may be in a sorry state: start afresh
+            recycle = True
+            result = ("error", f"MemoryError: {exc or 'out of memory'} (limit {memory_mb} MB)",
+                      True)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit etc. are fn's failure too
+            result = ("error", f"{type(exc).__name__}: {exc}", False)
+        try:
+            conn.send(result)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable or oversized value
+            conn.send(("error", f"cannot return the result: {type(exc).__name__}: {exc}",
+                       recycle))
+        if recycle:
+            return
+
+
+def _limit_resources(memory_mb: int) -> None:
+    """Cap the address space (so a bomb fails here, not in the OOM killer) and cores."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: timeouts still apply
+        return
+    limits = [(resource.RLIMIT_CORE, 0)]
+    if memory_mb > 0:
+        limits.append((resource.RLIMIT_AS, memory_mb * 1024 * 1024))
+    for which, value in limits:
+        try:
+            _soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):  # e.g. macOS refuses RLIMIT_AS
+            pass
