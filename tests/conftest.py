@@ -7,21 +7,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus" / "calamine"
-
-
-def need(tool: str) -> str:
-    """Path of a system tool; a test needing a missing one fails under CI, skips locally."""
-    import os
-
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("TPS_REQUIRE_TOOLS"):
-            pytest.fail(f"{tool} is required (see scripts/setup-system)")
-        pytest.skip(f"{tool} not installed (see scripts/setup-system)")
-    return path
-
 
 @pytest.fixture(scope="session")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:

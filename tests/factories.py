@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
+import shutil
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tps_batch import settings
 from tps_batch.plan import write_plan
 from tps_batch.template import write_workbook
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "calamine"
+
+
+def need(tool: str) -> str:
+    """Path of a system tool; a test needing a missing one fails under CI, skips locally."""
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("TPS_REQUIRE_TOOLS"):
+            pytest.fail(f"{tool} is required (see scripts/setup-system)")
+        pytest.skip(f"{tool} not installed (see scripts/setup-system)")
+    return path
+
 
 FY = 2567  # 1 Oct 2023 – 30 Sep 2024
 GROUP_A = "กลุ่มนโยบายและแผน"

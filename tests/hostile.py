@@ -10,6 +10,7 @@ deflate stream (no back-references cross a full flush).
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zipfile
@@ -145,7 +146,7 @@ def repeated(head: bytes, unit: bytes, total: int, tail: bytes, *, crc_upto: int
     return Deflated(pieces, zlib.crc32(tail, crc), size)
 
 
-def _xlsx_members(sheet: bytes | Deflated, shared: bytes | Deflated | None = None
+def xlsx_members(sheet: bytes | Deflated, shared: bytes | Deflated | None = None
                   ) -> list[tuple[str, bytes | Deflated]]:
     members: list[tuple[str, bytes | Deflated]] = [
         ("[Content_Types].xml", CONTENT_TYPES.encode()), ("_rels/.rels", ROOT_RELS.encode()),
@@ -158,11 +159,6 @@ def _xlsx_members(sheet: bytes | Deflated, shared: bytes | Deflated | None = Non
     return members
 
 
-def _cached(directory: Path, name: str) -> tuple[Path, bool]:
-    path = Path(directory) / name
-    return path, path.exists()
-
-
 def _write(path: Path, data: bytes) -> Path:
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(data)
@@ -170,84 +166,97 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def _builder(name: str) -> Callable[[Callable[[Path], object]], Callable[[Path], Path]]:
+    """Turn ``write(path)`` (which must write atomically) into a cached ``build(directory)``."""
+    def wrap(write: Callable[[Path], object]) -> Callable[[Path], Path]:
+        @functools.wraps(write)
+        def build(directory: Path) -> Path:
+            path = Path(directory) / name
+            if not path.exists():
+                write(path)
+            return path
+        return build
+    return wrap
+
+
 # --- the builders ------------------------------------------------------------------------------
 
-def clean_xlsx(directory: Path, name: str = "clean.xlsx") -> Path:
+@_builder("clean.xlsx")
+def clean_xlsx(path: Path) -> None:
     """An ordinary workbook as xlsxwriter writes it: must pass every check."""
-    path, done = _cached(directory, name)
-    if not done:
-        tmp = path.with_name("tmp-" + path.name)
-        book = xlsxwriter.Workbook(str(tmp))
-        sheet = book.add_worksheet("โครงการ")
-        sheet.write_row(0, 0, ["รหัสโครงการ", "ชื่อโครงการ", "งบประมาณ"])
-        for row in range(1, 50):
-            sheet.write_row(row, 0, [f"P{row:03d}", f"โครงการที่ {row}", row * 1000.5])
-        book.close()
-        tmp.replace(path)
-    return path
+    tmp = path.with_name("tmp-" + path.name)
+    book = xlsxwriter.Workbook(str(tmp))
+    sheet = book.add_worksheet("โครงการ")
+    sheet.write_row(0, 0, ["รหัสโครงการ", "ชื่อโครงการ", "งบประมาณ"])
+    for row in range(1, 50):
+        sheet.write_row(row, 0, [f"P{row:03d}", f"โครงการที่ {row}", row * 1000.5])
+    book.close()
+    tmp.replace(path)
 
 
-def zip_bomb_xlsx(directory: Path) -> Path:
+@_builder("zip-bomb.xlsx")
+def zip_bomb_xlsx(path: Path) -> None:
     """An xlsx whose sheet XML honestly declares >= 1 GiB (rows of one number each)."""
-    path, done = _cached(directory, "zip-bomb.xlsx")
-    if not done:
-        sheet = repeated(SHEET_HEAD.encode(), ROW_UNIT, GIB, SHEET_TAIL.encode())
-        write_raw_zip(path, _xlsx_members(sheet))
-    return path
+    sheet = repeated(SHEET_HEAD.encode(), ROW_UNIT, GIB, SHEET_TAIL.encode())
+    write_raw_zip(path, xlsx_members(sheet))
 
 
-def shared_string_bomb_xlsx(directory: Path) -> Path:
+@_builder("shared-string-bomb.xlsx")
+def shared_string_bomb_xlsx(path: Path) -> None:
     """An xlsx whose sharedStrings.xml holds one string of 1 GiB (honest header)."""
-    path, done = _cached(directory, "shared-string-bomb.xlsx")
-    if not done:
-        head = (_XML_DECL + f'<sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>').encode()
-        shared = repeated(head, b"A" * 1024, GIB, b"</t></si></sst>")
-        write_raw_zip(path, _xlsx_members(SHEET_A1_STRING.encode(), shared))
-    return path
+    head = (_XML_DECL + f'<sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>').encode()
+    shared = repeated(head, b"A" * 1024, GIB, b"</t></si></sst>")
+    write_raw_zip(path, xlsx_members(SHEET_A1_STRING.encode(), shared))
 
 
 LYING_DECLARED = 256 * 1024  # > the guard's 64 KiB look, so it never reaches the lie
 
 
-def lying_bomb_xlsx(directory: Path) -> Path:
+@_builder("lying-bomb.xlsx")
+def lying_bomb_xlsx(path: Path) -> None:
     """Sheet XML inflating to 1 GiB whose headers declare 256 KiB (a plausible ratio).
 
-    The CRC matches the declared 256 KiB, so Python's zipfile sees a consistent member;
-    only a parser that trusts the stream (not the header) inflates it all, which is why
-    parsing runs under the worker's memory and time limits.
+    The CRC matches the declared 256 KiB, so Python's zipfile sees a consistent member
+    and the guard passes it; only the parser's own reader (or the worker's memory and
+    time limits) can stop it. python-calamine's zip reader stops at the declared size.
     """
-    path, done = _cached(directory, "lying-bomb.xlsx")
-    if not done:
-        sheet = repeated(SHEET_HEAD.encode(), ROW_UNIT, GIB, SHEET_TAIL.encode(),
-                         crc_upto=LYING_DECLARED)
-        compressed = sum(len(p) for p in sheet.pieces())
-        write_raw_zip(path, _xlsx_members(sheet), declared={
-            "xl/worksheets/sheet1.xml": (compressed, LYING_DECLARED)})
-    return path
+    sheet = repeated(SHEET_HEAD.encode(), ROW_UNIT, GIB, SHEET_TAIL.encode(),
+                     crc_upto=LYING_DECLARED)
+    compressed = sum(len(p) for p in sheet.pieces())
+    write_raw_zip(path, xlsx_members(sheet), declared={
+        "xl/worksheets/sheet1.xml": (compressed, LYING_DECLARED)})
 
 
-def billion_laughs_xlsx(directory: Path) -> Path:
+@_builder("giant-range.xlsx")
+def giant_range_xlsx(path: Path) -> None:
+    """A 1 KB workbook with two cells, A1 and XFD1048576: honest headers, tiny XML.
+
+    The guard cannot object, yet a parser that builds a dense range allocates
+    16384 x 1048576 cells: python-calamine aborts the process (SIGABRT).
+    """
+    sheet = (SHEET_HEAD + '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">'
+             '<c r="XFD1048576"><v>2</v></c></row>' + SHEET_TAIL)
+    write_raw_zip(path, xlsx_members(sheet.encode()))
+
+
+@_builder("billion-laughs.xlsx")
+def billion_laughs_xlsx(path: Path) -> None:
     """sharedStrings.xml with the classic nested-entity expansion (10^9 "lol"s)."""
-    path, done = _cached(directory, "billion-laughs.xlsx")
-    if not done:
-        entities = '<!ENTITY lol "lol">' + "".join(
-            f'<!ENTITY lol{i} "{("&lol" + str(i - 1 if i > 1 else "") + ";") * 10}">'
-            for i in range(1, 10))
-        shared = (_XML_DECL + f"<!DOCTYPE lolz [{entities}]>"
-                  f'<sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
-        write_raw_zip(path, _xlsx_members(SHEET_A1_STRING.encode(), shared.encode()))
-    return path
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1 if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10))
+    shared = (_XML_DECL + f"<!DOCTYPE lolz [{entities}]>"
+              f'<sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
+    write_raw_zip(path, xlsx_members(SHEET_A1_STRING.encode(), shared.encode()))
 
 
-def xxe_xlsx(directory: Path) -> Path:
+@_builder("xxe.xlsx")
+def xxe_xlsx(path: Path) -> None:
     """A sheet whose inline string is an external entity reading /etc/passwd."""
-    path, done = _cached(directory, "xxe.xlsx")
-    if not done:
-        sheet = (_XML_DECL + '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-                 f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
-                 "<is><t>&xxe;</t></is></c></row>" + SHEET_TAIL)
-        write_raw_zip(path, _xlsx_members(sheet.encode()))
-    return path
+    sheet = (_XML_DECL + '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+             f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
+             "<is><t>&xxe;</t></is></c></row>" + SHEET_TAIL)
+    write_raw_zip(path, xlsx_members(sheet.encode()))
 
 
 def write_cfb(path: Path, streams: dict[str, bytes]) -> Path:
@@ -291,109 +300,90 @@ def _dir_entry(name: str, kind: int, start: int, size: int, *, child: int = 0xFF
                        child, b"\0" * 16, 0, 0, 0, start, size)
 
 
-def encrypted_ole(directory: Path) -> Path:
+@_builder("encrypted.xlsx")
+def encrypted_ole(path: Path) -> None:
     """What Excel writes for a password-protected .xlsx: an OLE file, not a zip."""
-    path, done = _cached(directory, "encrypted.xlsx")
-    if not done:
-        info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + (
-            _XML_DECL + '<encryption xmlns="http://schemas.microsoft.com/office/2006/'
-            'encryption"/>').encode()
-        write_cfb(path, {"EncryptionInfo": info, "EncryptedPackage": b"\x10" + b"\0" * 7})
-    return path
+    info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + (
+        _XML_DECL + '<encryption xmlns="http://schemas.microsoft.com/office/2006/'
+        'encryption"/>').encode()
+    write_cfb(path, {"EncryptionInfo": info, "EncryptedPackage": b"\x10" + b"\0" * 7})
 
 
-def legacy_xls(directory: Path) -> Path:
+@_builder("legacy.xls")
+def legacy_xls(path: Path) -> None:
     """A BIFF8-like .xls: an OLE file with a Workbook stream and no encryption streams."""
-    path, done = _cached(directory, "legacy.xls")
-    if not done:
-        bof = struct.pack("<HHHHII", 0x0809, 16, 0x0600, 0x0005, 0, 0)
-        write_cfb(path, {"Workbook": bof + struct.pack("<HH", 0x000A, 0)})
-    return path
+    bof = struct.pack("<HHHHII", 0x0809, 16, 0x0600, 0x0005, 0, 0)
+    write_cfb(path, {"Workbook": bof + struct.pack("<HH", 0x000A, 0)})
 
 
-def truncated_xlsx(directory: Path) -> Path:
+@_builder("truncated.xlsx")
+def truncated_xlsx(path: Path) -> None:
     """A valid workbook cut in half, as an interrupted download or e-mail leaves it."""
-    path, done = _cached(directory, "truncated.xlsx")
-    if not done:
-        data = clean_xlsx(directory).read_bytes()
-        _write(path, data[: len(data) // 2])
-    return path
+    data = clean_xlsx(path.parent).read_bytes()
+    _write(path, data[: len(data) // 2])
 
 
-def macro_xlsm(directory: Path) -> Path:
+@_builder("macro.xlsm")
+def macro_xlsm(path: Path) -> None:
     """A clean workbook plus xl/vbaProject.bin, as Excel saves an .xlsm."""
-    path, done = _cached(directory, "macro.xlsm")
-    if not done:
-        tmp = path.with_name(path.name + ".part")
-        with zipfile.ZipFile(clean_xlsx(directory)) as src, \
-                zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                dst.writestr(info, src.read(info))
-            dst.writestr("xl/vbaProject.bin", cfb_bytes({"VBA": b"Attribute VB_Name"}))
-        tmp.replace(path)
-    return path
+    tmp = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(clean_xlsx(path.parent)) as src, \
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("xl/vbaProject.bin", cfb_bytes({"VBA": b"Attribute VB_Name"}))
+    tmp.replace(path)
 
 
-def pdf_as_xlsx(directory: Path) -> Path:
-    path, done = _cached(directory, "report-pdf.xlsx")
-    if not done:
-        _write(path, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
-    return path
+@_builder("report-pdf.xlsx")
+def pdf_as_xlsx(path: Path) -> None:
+    _write(path, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
 
 
-def html_as_xlsx(directory: Path) -> Path:
+@_builder("export-html.xlsx")
+def html_as_xlsx(path: Path) -> None:
     """A web system's "Excel export": an HTML table saved with an .xlsx name."""
-    path, done = _cached(directory, "export-html.xlsx")
-    if not done:
-        _write(path, "<html><head><meta charset='utf-8'></head><body><table><tr><td>"
-                     "โครงการ</td><td>1,000.00</td></tr></table></body></html>".encode())
-    return path
+    _write(path, "<html><head><meta charset='utf-8'></head><body><table><tr><td>"
+                 "โครงการ</td><td>1,000.00</td></tr></table></body></html>".encode())
 
 
-def empty_file(directory: Path) -> Path:
-    path, done = _cached(directory, "empty.xlsx")
-    if not done:
-        _write(path, b"")
-    return path
+@_builder("empty.xlsx")
+def empty_file(path: Path) -> None:
+    _write(path, b"")
 
 
-def ods_file(directory: Path) -> Path:
+@_builder("sheet.ods")
+def ods_file(path: Path) -> None:
     """An OpenDocument spreadsheet: a zip with a stored ``mimetype`` member first."""
-    path, done = _cached(directory, "sheet.ods")
-    if not done:
-        mime = b"application/vnd.oasis.opendocument.spreadsheet"
-        content = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:'
-                   b'office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
-        manifest = (b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
-                    b'"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
-        write_raw_zip(path, [("mimetype", mime), ("content.xml", content),
-                             ("META-INF/manifest.xml", manifest)], stored=["mimetype"])
-    return path
+    mime = b"application/vnd.oasis.opendocument.spreadsheet"
+    content = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:'
+               b'office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
+    manifest = (b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+                b'"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+    write_raw_zip(path, [("mimetype", mime), ("content.xml", content),
+                         ("META-INF/manifest.xml", manifest)], stored=["mimetype"])
 
 
-def xlsb_file(directory: Path) -> Path:
+@_builder("binary.xlsb")
+def xlsb_file(path: Path) -> None:
     """The binary workbook format: a zip with xl/workbook.bin instead of workbook.xml."""
-    path, done = _cached(directory, "binary.xlsb")
-    if not done:
-        write_raw_zip(path, [("[Content_Types].xml", CONTENT_TYPES.encode()),
-                             ("_rels/.rels", ROOT_RELS.encode()),
-                             ("xl/workbook.bin", b"\x83\x01\x00")])
-    return path
+    write_raw_zip(path, [("[Content_Types].xml", CONTENT_TYPES.encode()),
+                         ("_rels/.rels", ROOT_RELS.encode()),
+                         ("xl/workbook.bin", b"\x83\x01\x00")])
 
 
-def too_many_members_xlsx(directory: Path, count: int = 1001) -> Path:
-    path, done = _cached(directory, f"members-{count}.xlsx")
-    if not done:
-        extra = [(f"xl/media/image{i}.png", b"\x89PNG") for i in range(count)]
-        write_raw_zip(path, _xlsx_members(SHEET_A1_STRING.encode()) + extra)
-    return path
+@_builder("many-members.xlsx")
+def too_many_members_xlsx(path: Path) -> None:
+    """A workbook plus 1001 tiny images: over the default limit of 1000 parts."""
+    extra = [(f"xl/media/image{i}.png", b"\x89PNG") for i in range(1001)]
+    write_raw_zip(path, xlsx_members(SHEET_A1_STRING.encode()) + extra)
 
 
-def oversized_file(directory: Path, megabytes: int = 21) -> Path:
-    """A sparse file over the size limit: only ``stat`` should ever look at it."""
-    path, done = _cached(directory, f"oversized-{megabytes}.xlsx")
-    if not done:
-        with path.open("wb") as fh:
-            fh.write(b"PK\x03\x04")
-            fh.truncate(megabytes * 1024 * 1024)
-    return path
+@_builder("oversized.xlsx")
+def oversized_file(path: Path) -> None:
+    """A sparse 21 MB file, over the default 20 MB: only ``stat`` should look at it."""
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("wb") as fh:
+        fh.write(b"PK\x03\x04")
+        fh.truncate(21 * 1024 * 1024)
+    tmp.replace(path)

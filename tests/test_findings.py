@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import factories as fx
 import pytest
 
-from tests import factories as fx
 from tps_batch.plan import read_plan
 from tps_batch.read import read_submission
 from tps_batch.spec import SPEC

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from factories import need
 from openpyxl import load_workbook
 
 from tps_batch.cli import main
 from tps_batch.spec import META_SHEET, SPEC, TYPES
 from tps_batch.template import write_workbook
-from tests.conftest import need
 
 REQUIRED_FIELDS = {"project_code", "project_name", "fiscal_year", "group", "owner",
                    "report_kind", "as_of", "status", "planned_start", "planned_end"}

@@ -83,14 +83,17 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
     if size > limits.max_file_mb * MIB:
         return GuardResult([make("file-too-large", file=name, size_mb=_mb(size),
                                  limit_mb=_num(limits.max_file_mb))], kind)
-    if kind == "ole":
-        return _inspect_ole(path, size)
-    if kind == "zip":
-        return _inspect_zip(path, limits, macros)
-    if kind == "empty-zip":
-        return _not_spreadsheet(path, kind, "an empty zip archive")
-    kind, what = _sniff_other(path)
-    return _not_spreadsheet(path, kind, what)
+    try:
+        if kind == "ole":
+            return _inspect_ole(path, size)
+        if kind == "zip":
+            return _inspect_zip(path, limits, macros)
+        if kind == "empty-zip":
+            return _not_spreadsheet(path, kind, "an empty zip archive")
+        kind, what = _sniff_other(path)
+        return _not_spreadsheet(path, kind, what)
+    except Exception as exc:  # noqa: BLE001 - the file vanished, or a guard bug: never fatal
+        return GuardResult([make("corrupt-workbook", file=name, detail=_short(exc))], kind)
 
 
 # --- OLE2 compound files (legacy .xls, and password-encrypted .xlsx) -----------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,16 @@ from tps_batch.workers import run_isolated
 from tps_batch.workspace import safe_name
 
 BATCH = 200
+_hits: dict[str, int] = {}
+
+
+def _failpoint(name: str) -> None:
+    """Crash-test hook: ``TPS_KILL_AT=name:n`` SIGKILLs this process at the n-th pass."""
+    spec = os.environ.get("TPS_KILL_AT")
+    if spec and spec.partition(":")[0] == name:
+        _hits[name] = _hits.get(name, 0) + 1
+        if _hits[name] == int(spec.partition(":")[2] or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -146,9 +157,11 @@ def _finish(ws: Settings, engine: Engine, sids: list[int]) -> int:
                 pass
             else:
                 atomic_copy(source, kept)
+                _failpoint("copied")
         if sub["source"] == "inbox" and kept.exists() and source.exists() \
                 and sha256_of(source) == sub["sha256"]:
             source.unlink()
+            _failpoint("unlinked")
         stem = f"{sid:06d}-{safe_name(Path(sub['file_name']).stem, 60)}"
         annotated = None
         if found and kept.exists() and kept.suffix.lower() in (".xlsx", ".xlsm"):
@@ -157,6 +170,7 @@ def _finish(ws: Settings, engine: Engine, sids: list[int]) -> int:
                 annotated = target
         html = write_html(receipts / f"{stem}.html", office_name=ws.office_name, submission=sub,
                           findings=found, annotated_name=annotated.name if annotated else None)
+        _failpoint("receipt")
         with engine.begin() as conn:
             conn.execute(store.submissions.update().where(store.submissions.c.id == sid).values(
                 receipt_done=True, receipt_path=os.path.relpath(html, ws.workspace),
@@ -192,11 +206,11 @@ def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Subm
                 submission=sub, fiscal_year=ws.fiscal_year)
             sid = store.insert_submission(conn, item)
             status = store.status_of(sub.findings)
-            fy = sub.values.get("fiscal_year") or ws.fiscal_year
-            conn.execute(store.submissions.update().where(store.submissions.c.id == sid)
-                         .values(kept_path=_kept_rel(ws, sid, status, cand.path.name, fy)))
+            conn.execute(store.submissions.update().where(store.submissions.c.id == sid).values(
+                kept_path=_kept_rel(ws, sid, status, cand.path.name, ws.fiscal_year)))
             _remember(conn, cand)
             sids.append(sid)
+            _failpoint("inserted")
             result.accepted += status == "accepted"
             result.warnings += status == "accepted-with-warnings"
             result.rejected += status == "rejected"
@@ -205,6 +219,7 @@ def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Subm
                                        "errors": sum(f.severity == "error" for f in sub.findings),
                                        "warnings": sum(f.severity == "warning"
                                                        for f in sub.findings)})
+    _failpoint("committed")
     return sids
 
 
@@ -215,6 +230,7 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
     with workspace_lock(ws.workspace):
         engine = store.connect(ws.db_url)
         plan = read_plan(ws.path("plan"))
+        _sweep_temporaries(ws)
         result.recovered = _finish(ws, engine, _pending(engine))
         with engine.connect() as conn:
             candidates = collect(ws, conn)
@@ -258,6 +274,14 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
         engine.dispose()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _sweep_temporaries(ws: Settings) -> None:
+    """Half-written files of a killed run (we hold the lock, so nobody else is writing)."""
+    for folder in (ws.path("archive"), ws.path("rejected"), ws.output_dir / "receipts"):
+        if folder.is_dir():
+            for tmp in folder.rglob(".tmp-*"):
+                tmp.unlink(missing_ok=True)
 
 
 def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],

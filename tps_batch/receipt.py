@@ -15,6 +15,7 @@ from typing import Any
 from tps_batch.atomic import atomic_path
 from tps_batch.errors import Finding
 from tps_batch.render import render_html
+from tps_batch.spec import META_SHEET
 
 STATUS_TEXT = {
     "accepted": ("รับแล้ว", "Accepted"),
@@ -36,13 +37,24 @@ def write_html(path: Path, *, office_name: str, submission: dict[str, Any],
 
 
 def write_annotated(original: Path, path: Path, findings: list[Finding]) -> bool:
-    """Copy of the submitted workbook with flagged cells marked. False if it can't be opened."""
+    """Copy of the submitted workbook with flagged cells marked; False when there is nothing
+    to mark or openpyxl can't handle the file (the HTML receipt still says everything).
+
+    Only called for files that passed the guard and were read as the standard template,
+    so openpyxl never sees a hostile container in the main process.
+    """
+    import warnings
+
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
+    if not any(f.sheet and f.cell and f.sheet != META_SHEET for f in findings):
+        return False
     try:
-        wb = load_workbook(original, keep_vba=False, rich_text=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(original, keep_vba=False, rich_text=False)
     except Exception:  # noqa: BLE001 - a file openpyxl can't open gets the HTML receipt only
         return False
     fills = {"error": PatternFill("solid", fgColor="FFC7CE"),
@@ -57,6 +69,9 @@ def write_annotated(original: Path, path: Path, findings: list[Finding]) -> bool
         c.fill = fills[severity]
         text = "\n".join(f"[{f.code}] {f.message_th}\n({f.message_en})" for f in items)
         c.comment = Comment(text[:2000], "TPS batch", width=360, height=160)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    try:
+        with atomic_path(path) as tmp:
+            wb.save(tmp)
+    except Exception:  # noqa: BLE001 - e.g. a workbook whose every sheet is hidden
+        return False
     return True

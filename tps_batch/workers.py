@@ -15,7 +15,10 @@ address space, so ``memory_mb`` (applied as RLIMIT_AS) means about the same thin
 whatever the parent has loaded; plain "fork" would copy the parent's whole address
 space into that limit and is unsafe once the parent runs threads (a lock held at
 fork time stays locked in the child). The price is that ``fn`` and the items must
-be picklable: ``fn`` a top-level function of an importable module.
+be picklable: ``fn`` a top-level function of an importable module, and the main
+module import-safe (its work behind ``if __name__ == "__main__"``), as with "spawn".
+Plain "fork" is not supported: each child would also inherit the parent's ends of
+the pipes, so closing a pipe would no longer tell an idle worker to exit.
 """
 
 from __future__ import annotations
@@ -177,25 +180,24 @@ class _Pool:
 
     def _receive(self, worker: _Worker) -> Outcome | None:
         """Read the worker's message; None if it was only the startup handshake."""
-        data = None
+        data, eof = None, False
         try:
             while data is None and worker.conn.poll():  # readable: a message, or EOF
                 data = worker.conn.recv_bytes()
                 if not worker.ready:  # the first message is always the handshake
                     worker.ready, data = True, None
         except (EOFError, OSError):
-            pass
+            eof = True
         if data is None:
-            if worker.proc.is_alive() and not worker.conn.closed:
+            if not eof and worker.proc.is_alive():
                 return None
-            # Dead (its pipe may still be held open by a grandchild: never block on it).
+            # Dead, or dying (a grandchild may hold its pipe open: never block on that).
             code = worker.stop(kill=True)
             if not worker.ready:
                 raise TpsError(
                     f"กระบวนการอ่านไฟล์เริ่มทำงานไม่ได้ ({_describe_exit(code)})",
                     f"a worker process could not start ({_describe_exit(code)}); fn must be "
-                    f"a top-level function of an importable module, and memory_mb "
-                    f"({self.memory_mb}) enough to import it")
+                    "a top-level function of a module the workers can import")
             return Outcome("crashed", error=_describe_exit(code))
         try:
             status, payload, recycle = ForkingPickler.loads(data)
@@ -243,6 +245,7 @@ def _describe_exit(code: int | None) -> str:
 def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int) -> None:
     """Worker loop: one item in, one ``(status, payload, recycle)`` out, until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which cleans up
+    os.environ["RUST_BACKTRACE"] = "0"  # a parser abort is reported as one line, not a trace
     _limit_resources(memory_mb)
     parent = os.getppid()
     conn.send(_READY)
@@ -259,8 +262,8 @@ def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int) -> N
             result: tuple[str, Any, bool] = ("ok", fn(item), False)
         except MemoryError as exc:  # the heap may be in a sorry state: start afresh
             recycle = True
-            result = ("error", f"MemoryError: {exc or 'out of memory'} (limit {memory_mb} MB)",
-                      True)
+            result = ("error", f"MemoryError: {str(exc) or 'out of memory'} "
+                               f"(limit {memory_mb} MB)", True)
         except BaseException as exc:  # noqa: BLE001 - SystemExit etc. are fn's failure too
             result = ("error", f"{type(exc).__name__}: {exc}", False)
         try:

@@ -1,0 +1,217 @@
+"""The guard: each hostile container gets its own finding, before any parser runs."""
+
+from __future__ import annotations
+
+import random
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import hostile
+import pytest
+
+from tps_batch.guard import GuardLimits, GuardResult, inspect
+
+LIMITS = GuardLimits()
+
+
+@pytest.fixture(scope="session")
+def hdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory for the builders per session (shared with test_workers)."""
+    path = tmp_path_factory.getbasetemp() / "hostile"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def codes(result: GuardResult) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+CASES: list[tuple[Callable[[Path], Path], str, str]] = [
+    (hostile.zip_bomb_xlsx, "zip-member-too-large", "xlsx"),
+    (hostile.shared_string_bomb_xlsx, "zip-member-too-large", "xlsx"),
+    (hostile.billion_laughs_xlsx, "xml-entities", "xlsx"),
+    (hostile.xxe_xlsx, "xml-entities", "xlsx"),
+    (hostile.encrypted_ole, "encrypted-workbook", "ole-encrypted"),
+    (hostile.legacy_xls, "legacy-xls", "xls"),
+    (hostile.truncated_xlsx, "corrupt-zip", "zip"),
+    (hostile.pdf_as_xlsx, "not-a-spreadsheet", "pdf"),
+    (hostile.html_as_xlsx, "not-a-spreadsheet", "html"),
+    (hostile.empty_file, "empty-file", "empty"),
+    (hostile.ods_file, "opendocument-not-supported", "ods"),
+    (hostile.xlsb_file, "xlsb-not-supported", "xlsb"),
+    (hostile.too_many_members_xlsx, "zip-too-many-members", "zip"),
+    (hostile.oversized_file, "file-too-large", "zip"),
+]
+
+
+@pytest.mark.parametrize(("build", "code", "kind"), CASES, ids=[c[0].__name__ for c in CASES])
+def test_each_reason_has_its_code(hdir: Path, build: Callable[[Path], Path], code: str,
+                                  kind: str) -> None:
+    result = inspect(build(hdir), LIMITS)
+    assert codes(result) == [code]
+    assert not result.ok
+    assert result.kind == kind
+    finding = result.findings[0]
+    assert finding.severity == "error"
+    assert finding.file == build(hdir).name
+    assert "{" not in finding.message_en + finding.message_th  # every placeholder filled
+
+
+def test_clean_workbook_passes(hdir: Path) -> None:
+    result = inspect(hostile.clean_xlsx(hdir), LIMITS)
+    assert result.ok and result.findings == [] and result.kind == "xlsx"
+
+
+def test_bomb_rejected_from_the_directory_alone(hdir: Path, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    """The 1 GiB sheet is judged by its declared size; it is never opened, let alone inflated."""
+    path = hostile.zip_bomb_xlsx(hdir)
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def spy(self: zipfile.ZipFile, name: str | zipfile.ZipInfo, *args: object, **kw: object
+            ) -> object:
+        opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return real_open(self, name, *args, **kw)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    result = inspect(path, LIMITS)
+    finding = result.findings[0]
+    assert finding.code == "zip-member-too-large"
+    assert finding.params["member"] == "xl/worksheets/sheet1.xml"
+    assert float(finding.params["size_mb"]) >= 1024
+    assert "xl/worksheets/sheet1.xml" not in opened
+    assert "xl/workbook.xml" in opened  # the sane parts were still scanned
+
+
+def test_lying_bomb_passes_the_guard(hdir: Path) -> None:
+    """By design: its headers are consistent and small. The worker's limits must stop it."""
+    assert inspect(hostile.lying_bomb_xlsx(hdir), LIMITS).ok
+
+
+def test_ratio_limit_spares_small_parts(tmp_path: Path) -> None:
+    base = hostile.xlsx_members(hostile.SHEET_A1_STRING.encode())
+    big = hostile.write_raw_zip(tmp_path / "ratio.xlsx",
+                                [*base, ("xl/media/zeros.bin", b"\0" * (2 << 20))])
+    result = inspect(big, LIMITS)
+    assert codes(result) == ["zip-ratio-too-high"]
+    assert int(result.findings[0].params["ratio"]) > 200
+    small = hostile.write_raw_zip(tmp_path / "small.xlsx",
+                                  [*base, ("xl/media/zeros.bin", b"\0" * 500_000)])
+    assert inspect(small, LIMITS).ok
+
+
+def test_member_too_large_by_its_header(tmp_path: Path) -> None:
+    base = hostile.xlsx_members(hostile.SHEET_A1_STRING.encode())
+    path = hostile.write_raw_zip(tmp_path / "big.xlsx", [*base, ("xl/media/a.bin", b"x")],
+                                 declared={"xl/media/a.bin": (2 << 20, 300 << 20)})
+    assert codes(inspect(path, LIMITS)) == ["zip-member-too-large"]
+    assert inspect(path, GuardLimits(max_member_mb=400)).ok  # limits come from settings
+
+
+def test_huge_central_directory_is_counted_cheaply(tmp_path: Path) -> None:
+    names = [f"xl/media/{'n' * 90}{i}.bin" for i in range(3000)]
+    path = hostile.write_raw_zip(tmp_path / "many.xlsx", [(n, b"") for n in names],
+                                 stored=names)
+    result = inspect(path, LIMITS)
+    assert codes(result) == ["zip-too-many-members"]
+    assert result.findings[0].params["count"] == 3000
+
+
+@pytest.mark.parametrize(("policy", "expected", "ok"), [
+    ("warn", ["macros-present"], True), ("reject", ["macros-rejected"], False),
+    ("accept", [], True)])
+def test_macro_policy(hdir: Path, policy: str, expected: list[str], ok: bool) -> None:
+    result = inspect(hostile.macro_xlsm(hdir), LIMITS, macros=policy)
+    assert codes(result) == expected
+    assert result.ok is ok
+    assert result.kind == "xlsm"
+
+
+def test_unknown_macro_policy_is_a_programming_error(hdir: Path) -> None:
+    with pytest.raises(ValueError, match="macros"):
+        inspect(hostile.clean_xlsx(hdir), LIMITS, macros="maybe")
+
+
+def _xlsx_with_sheet(path: Path, sheet: bytes) -> Path:
+    return hostile.write_raw_zip(path, hostile.xlsx_members(sheet))
+
+
+def test_doctype_pushed_past_64k_by_a_comment(tmp_path: Path) -> None:
+    sheet = (b'<?xml version="1.0"?><!--' + b"x" * 70_000 + b'--><!DOCTYPE w [<!ENTITY a "b">]>'
+             + hostile.SHEET_A1_STRING.encode().split(b"\n", 1)[1])
+    path = _xlsx_with_sheet(tmp_path / "padded.xlsx", sheet)
+    assert codes(inspect(path, LIMITS)) == ["xml-entities"]
+
+
+def test_doctype_in_utf16(tmp_path: Path) -> None:
+    sheet = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE w [<!ENTITY a "b">]>'
+             + hostile.SHEET_A1_STRING.split("\n", 1)[1]).encode("utf-16")
+    path = _xlsx_with_sheet(tmp_path / "utf16.xlsx", sheet)
+    assert codes(inspect(path, LIMITS)) == ["xml-entities"]
+
+
+def test_big_sheet_without_dtd_passes(tmp_path: Path) -> None:
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i)
+                    for i in range(1, 20_000))
+    sheet = hostile.SHEET_HEAD.encode() + rows + hostile.SHEET_TAIL.encode()
+    assert inspect(_xlsx_with_sheet(tmp_path / "rows.xlsx", sheet), LIMITS).ok
+
+
+def test_zip_level_encryption(tmp_path: Path) -> None:
+    members = hostile.xlsx_members(hostile.SHEET_A1_STRING.encode())
+    path = hostile.write_raw_zip(tmp_path / "zipcrypto.xlsx", members,
+                                 flags={"xl/worksheets/sheet1.xml": 0x1})
+    assert codes(inspect(path, LIMITS)) == ["encrypted-workbook"]
+
+
+def test_other_zips_and_ole_documents(tmp_path: Path) -> None:
+    docx = hostile.write_raw_zip(tmp_path / "letter.xlsx", [("word/document.xml", b"<w/>")])
+    result = inspect(docx, LIMITS)
+    assert codes(result) == ["not-a-spreadsheet"] and "Word" in result.findings[0].message_en
+    doc = hostile.write_cfb(tmp_path / "letter.doc", {"WordDocument": b"\xec\xa5"})
+    assert codes(inspect(doc, LIMITS)) == ["not-a-spreadsheet"]
+    empty_zip = tmp_path / "empty.xlsx"
+    empty_zip.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    assert codes(inspect(empty_zip, LIMITS)) == ["not-a-spreadsheet"]
+
+
+def test_odd_but_readable_packages_pass(tmp_path: Path) -> None:
+    """Backslashed names (some Windows exporters) and a root-level workbook.xml: calamine
+    reads both, so the guard must not call them "not a spreadsheet"."""
+    members = [(name.replace("/", "\\"), data)
+               for name, data in hostile.xlsx_members(hostile.SHEET_A1_STRING.encode())]
+    assert inspect(hostile.write_raw_zip(tmp_path / "bs.xlsx", members), LIMITS).ok
+    flat = hostile.write_raw_zip(tmp_path / "flat.xlsx", [("workbook.xml", b"<workbook/>")])
+    assert inspect(flat, LIMITS).ok
+
+
+def test_named_by_content_not_extension(hdir: Path, tmp_path: Path) -> None:
+    renamed = tmp_path / "really-a-workbook.pdf"
+    renamed.write_bytes(hostile.clean_xlsx(hdir).read_bytes())
+    assert inspect(renamed, LIMITS).ok
+    text = tmp_path / "data.xlsx"
+    text.write_text("code,name\nP001,โครงการ\n", encoding="utf-8")
+    result = inspect(text, LIMITS)
+    assert codes(result) == ["not-a-spreadsheet"] and result.kind == "text"
+
+
+def test_unreadable_path_is_a_finding(tmp_path: Path) -> None:
+    assert codes(inspect(tmp_path, LIMITS)) == ["corrupt-workbook"]  # a directory
+
+
+def test_never_raises_on_mangled_input(hdir: Path, tmp_path: Path) -> None:
+    """Truncations and byte flips of a real workbook and of an OLE file: findings, no crash."""
+    rng = random.Random(2567)
+    for source in (hostile.clean_xlsx(hdir), hostile.encrypted_ole(hdir)):
+        data = source.read_bytes()
+        for i in range(60):
+            mangled = bytearray(data[: rng.randrange(1, len(data) + 1)])
+            for _ in range(i % 8):
+                mangled[rng.randrange(len(mangled))] = rng.randrange(256)
+            path = tmp_path / f"m{i}{source.suffix}"
+            path.write_bytes(bytes(mangled))
+            result = inspect(path, LIMITS)
+            assert isinstance(result, GuardResult)
+            assert all(f.code and f.message_th for f in result.findings)

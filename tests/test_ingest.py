@@ -1,0 +1,264 @@
+"""Ingest end to end: receipts, filing away, supersede, dedupe, watched folders, lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import factories as fx
+import hostile
+import pytest
+from click.testing import CliRunner
+
+from tps_batch.cli import main
+from tps_batch.ingest import ingest
+from tps_batch.lock import workspace_lock
+from tps_batch.settings import load
+
+
+def rows(ws_path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(ws_path / "tps.sqlite") as db:
+        return db.execute(sql).fetchall()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def ws(tmp_path: Path):
+    return fx.make_workspace(tmp_path / "ws")
+
+
+def test_accept_reject_receipt_and_file_away(ws) -> None:
+    inbox = ws.path("inbox")
+    good = fx.submission(inbox / "good.xlsx")
+    bad = fx.submission(inbox / "bad.xlsx", values={"project_code": "P99", "as_of":
+                                                    dt.date(2024, 1, 11)})
+    digests = {sha(good): "accepted", sha(bad): "rejected"}
+    result = ingest(ws)
+    assert (result.accepted, result.warnings, result.rejected) == (1, 0, 1)
+    assert list(inbox.iterdir()) == []
+    stored = rows(ws.workspace, "select sha256, status, kept_path, receipt_path, "
+                                "annotated_path, receipt_done from submissions")
+    assert {r[0]: r[1] for r in stored} == digests
+    for digest, status, kept, receipt, annotated, done in stored:
+        kept_path = ws.workspace / kept
+        assert kept_path.parts[-3] == ("rejected" if status == "rejected" else "archive")
+        assert sha(kept_path) == digest  # the original, byte for byte
+        assert (ws.workspace / receipt).is_file() and done
+        assert (annotated is not None) == (status == "rejected")
+    # the annotated copy marks the cell, with the message as a comment
+    from openpyxl import load_workbook
+
+    from tps_batch.spec import SPEC
+
+    annotated = next(r[4] for r in stored if r[1] == "rejected")
+    f = SPEC.field("project_code")
+    cell = load_workbook(ws.workspace / annotated)[f.sheet][f.cell]
+    assert "unknown-project" in cell.comment.text and "P99" in cell.comment.text
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    html = (ws.workspace / next(r[3] for r in stored if r[1] == "rejected")).read_text("utf-8")
+    assert "unknown-project" in html and "ไม่พบรหัสโครงการ" in html
+
+
+def test_supersede_keeps_history_and_dedupe(ws) -> None:
+    inbox = ws.path("inbox")
+    first = fx.submission(inbox / "first.xlsx")
+    copy = inbox / "copy-of-first.xlsx"
+    shutil.copyfile(first, copy)
+    ingest(ws)
+    assert rows(ws.workspace, "select count(*) from submissions") == [(1,)]
+    assert not copy.exists()  # an identical file is not processed twice, and not kept twice
+    later = fx.submission(inbox / "second.xlsx", values={"as_of": dt.date(2024, 1, 12)},
+                          tables={"problems": [{"text": "ปัญหาใหม่"}]})
+    ingest(ws)
+    subs = rows(ws.workspace, "select id, file_name, is_current, superseded_by "
+                              "from submissions order by id")
+    assert subs == [(1, "first.xlsx", 0, 2), (2, "second.xlsx", 1, None)]
+    current = rows(ws.workspace, "select p.text from problems p join submissions s "
+                                 "on s.id = p.submission_id where s.is_current")
+    assert current == [("ปัญหาใหม่",)]
+    assert rows(ws.workspace, "select count(*) from problems") == [(2,)]  # history kept
+    # an older report arriving late does not take over
+    fx.submission(inbox / "late.xlsx", values={"as_of": dt.date(2024, 1, 5)})
+    ingest(ws)
+    assert rows(ws.workspace, "select file_name from submissions where is_current") == \
+        [("second.xlsx",)]
+    assert later.exists() is False
+
+
+def test_rejected_resubmission_keeps_the_accepted_one_current(ws) -> None:
+    fx.submission(ws.path("inbox") / "ok.xlsx")
+    ingest(ws)
+    fx.submission(ws.path("inbox") / "broken.xlsx", values={"as_of": dt.date(2024, 1, 15),
+                                                           "status": "ไม่รู้"})
+    ingest(ws)
+    assert rows(ws.workspace, "select file_name, status from submissions where is_current") \
+        == [("ok.xlsx", "accepted")]
+
+
+def test_watched_folder_rereads_only_changed_content(tmp_path: Path) -> None:
+    ws = fx.make_workspace(tmp_path / "ws", watched=["shared"])
+    shared = ws.workspace / "shared" / "กลุ่มแผน"
+    shared.mkdir(parents=True)
+    wb = fx.submission(shared / "P01.xlsx")
+    first = ingest(ws)
+    assert first.accepted == 1 and wb.exists()  # a watched file stays where it is
+    assert ingest(ws).total == 0
+    os.utime(wb, ns=(time.time_ns(), time.time_ns() + 10**9))  # touched, same content
+    again = ingest(ws)
+    assert again.total == 0 and again.duplicates == 1
+    assert ingest(ws).duplicates == 0  # its new mtime is remembered: not even hashed now
+    fx.submission(wb, values={"as_of": dt.date(2024, 1, 14)})  # edited in place
+    assert ingest(ws).accepted == 1
+    assert rows(ws.workspace, "select count(*), sum(is_current) from submissions") == [(2, 1)]
+
+
+def test_lock_blocks_a_second_run_and_a_killed_holder_does_not(ws) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from tps_batch.lock import workspace_lock\n"
+         "with workspace_lock(sys.argv[1]):\n print('locked', flush=True); time.sleep(60)",
+         str(ws.workspace)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)])
+        assert result.exit_code == 1
+        assert "another tps run" in result.output and "PID" in result.output
+    finally:
+        holder.kill()  # SIGKILL: no clean-up code runs
+        holder.wait()
+    with workspace_lock(ws.workspace):  # the stale lock file does not block
+        pass
+    assert CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)]).exit_code == 0
+
+
+HOSTILE = [hostile.zip_bomb_xlsx, hostile.shared_string_bomb_xlsx, hostile.lying_bomb_xlsx,
+           hostile.giant_range_xlsx, hostile.billion_laughs_xlsx, hostile.xxe_xlsx,
+           hostile.encrypted_ole, hostile.legacy_xls, hostile.truncated_xlsx,
+           hostile.macro_xlsm, hostile.pdf_as_xlsx, hostile.html_as_xlsx, hostile.empty_file,
+           hostile.ods_file, hostile.xlsb_file, hostile.clean_xlsx]
+
+
+def test_hostile_files_each_get_a_receipt_and_the_run_goes_on(ws, tmp_path: Path) -> None:
+    hdir = tmp_path / "hostile"
+    hdir.mkdir()
+    inbox = ws.path("inbox")
+    names = []
+    for build in HOSTILE:
+        path = build(hdir)
+        shutil.copyfile(path, inbox / path.name)
+        names.append(path.name)
+    fx.submission(inbox / "good.xlsx")
+    result = ingest(ws)
+    assert result.accepted == 1 and result.rejected == len(HOSTILE)
+    stored = dict(rows(ws.workspace, "select file_name, status from submissions"))
+    assert set(stored) == {*names, "good.xlsx"}
+    for name in names:
+        assert stored[name] == "rejected", name
+        codes = [r[0] for r in rows(ws.workspace, "select f.code from findings f join "
+                                    f"submissions s on s.id = f.submission_id "
+                                    f"where s.file_name = '{name}'")]
+        assert codes, name  # a reason, not silence
+    receipts = list((ws.output_dir / "receipts").glob("*.html"))
+    assert len(receipts) == len(HOSTILE) + 1
+    xxe = next(r for r in receipts if "xxe" in r.name).read_text("utf-8")
+    assert "root:" not in xxe  # nothing of /etc/passwd leaks into the receipt
+    assert list(inbox.iterdir()) == []
+
+
+def test_calamine_corpus_gets_receipts(ws) -> None:
+    if not fx.CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    files = sorted(p for p in fx.CORPUS.iterdir() if p.is_file() and not p.name.startswith(
+        "LICENSE"))
+    for p in files:
+        shutil.copyfile(p, ws.path("inbox") / p.name)
+    ingest(ws)
+    stored = rows(ws.workspace, "select file_name, status, receipt_done, "
+                                "(select count(*) from findings f where f.submission_id = s.id)"
+                                " from submissions s")
+    names = {r[0] for r in stored}
+    distinct = {sha(p) for p in files}
+    assert len(stored) == len(distinct)  # identical corpus files count once
+    assert names <= {p.name for p in files}
+    for name, status, done, n_findings in stored:
+        assert status == "rejected" and done and n_findings >= 1, name
+    assert list(ws.path("inbox").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_libreoffice_resave_reads_the_same(ws, tmp_path: Path) -> None:
+    from tps_batch.read import read_submission
+
+    soffice = fx.need("soffice")
+    original = fx.submission(tmp_path / "orig" / "p01.xlsx",
+                             tables={"activities": fx.activity(actual_date="๑๖ ต.ค. ๒๕๖๖")})
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo-out"),
+                    str(original)], check=True, capture_output=True, timeout=180)
+    resaved = tmp_path / "lo-out" / "p01.xlsx"
+    assert sha(resaved) != sha(original)
+    a, b = read_submission(original), read_submission(resaved)
+    assert a.findings == b.findings == []
+    assert a.values == b.values
+    assert a.tables == b.tables
+    shutil.copyfile(resaved, ws.path("inbox") / "resaved.xlsx")
+    assert ingest(ws).accepted == 1
+
+
+def test_export_round_trips(ws, tmp_path: Path) -> None:
+    import csv
+
+    fx.submission(ws.path("inbox") / "p01.xlsx")
+    ingest(ws)
+    out = tmp_path / "export"
+    result = CliRunner().invoke(main, ["export", "-w", str(ws.workspace), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open(out / "activities.csv", encoding="utf-8-sig") as fh:
+        exported = list(csv.DictReader(fh))
+    written = fx.GOOD_TABLES["activities"]
+    assert len(exported) == len(written)
+    for got, want in zip(exported, written, strict=True):
+        assert got["name"] == want["name"]
+        assert got["planned_start"] == want["planned_start"].isoformat()
+        assert float(got["budget_spent"]) == want["budget_spent"]
+        assert int(got["target_planned"]) == want["target_planned"]
+        assert got["status"] == "done" or want["status"] != "ดำเนินการแล้ว"
+    with open(out / "projects.csv", encoding="utf-8-sig") as fh:
+        project = next(csv.DictReader(fh))
+    assert project["project_code"] == "P01" and project["as_of"] == "2024-01-10"
+    xlsx = CliRunner().invoke(main, ["export", "-w", str(ws.workspace), "--format", "xlsx",
+                                     "--out", str(out)])
+    assert xlsx.exit_code == 0
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(next(out.glob("*.xlsx"))))
+    acts = book.get_sheet_by_name("activities").to_python()
+    header = acts[0]
+    assert acts[1][header.index("planned_start")] == written[0]["planned_start"]
+
+
+def test_validate_command_is_a_dry_run(ws, tmp_path: Path) -> None:
+    good = fx.submission(tmp_path / "good.xlsx")
+    bad = fx.submission(tmp_path / "bad.xlsx", values={"group": "ไม่มีกลุ่มนี้"})
+    runner = CliRunner()
+    ok = runner.invoke(main, ["validate", "-w", str(ws.workspace), str(good)])
+    assert ok.exit_code == 0, ok.output
+    res = runner.invoke(main, ["validate", "-w", str(ws.workspace), "--json", str(bad)])
+    assert res.exit_code == 1
+    import json
+
+    data = json.loads(res.output)
+    assert [f["code"] for f in data[0]["findings"]] == ["unknown-group"]
+    assert data[0]["findings"][0]["location"].endswith("!C7")
+    assert not (ws.workspace / "tps.sqlite").exists() or rows(
+        ws.workspace, "select count(*) from submissions") == [(0,)]
