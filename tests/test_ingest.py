@@ -20,7 +20,6 @@ from click.testing import CliRunner
 from tps_batch.cli import main
 from tps_batch.ingest import ingest
 from tps_batch.lock import workspace_lock
-from tps_batch.settings import load
 
 
 def rows(ws_path: Path, sql: str) -> list[tuple]:
