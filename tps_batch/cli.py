@@ -207,6 +207,34 @@ def export(workspace: Path, fmt: str, out: Path, history: bool) -> None:
     click.echo(f"ส่งออก {len(paths)} ไฟล์ / exported {len(paths)} file(s) to {out}")
 
 
+@main.command()
+@workspace_option
+@click.option("--as-of", "as_of", help="ข้อมูล ณ วันที่ / as-of date (default: today), "
+              "e.g. 2024-05-15 or 15/05/2567")
+@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True,
+              help="comma-separated: xlsx, html, pdf")
+@click.option("--only", default="", help="comma-separated: indicators, overdue, completeness, "
+              "projects, annual, dashboard")
+@handles_errors
+def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
+    """สร้างรายงานผู้บริหาร / Generate the directors' reports."""
+    from tps_batch.reports import FORMATS, generate
+
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown format(s) {', '.join(bad)}", param_hint="--format")
+    result = generate(_settings(workspace), as_of=parse_as_of(as_of), formats=fmts,
+                      only=tuple(n.strip() for n in only.split(",") if n.strip()))
+    click.echo(f"เขียนรายงาน {len(result.written)} ไฟล์ (ไม่เปลี่ยน {result.skipped}) / "
+               f"wrote {len(result.written)} file(s), {result.skipped} unchanged")
+    for failure in result.failures:
+        click.echo(f"ผิดพลาด / failed: {failure}", err=True)
+    if result.dashboard:
+        click.echo(f"ภาพรวม / dashboard: {result.dashboard}")
+    sys.exit(1 if result.failures else 0)
+
+
 @main.command("errors")
 @click.option("--markdown", is_flag=True, help="the docs page (docs/errors.md)")
 @click.option("--json", "as_json", is_flag=True, help="JSON output")

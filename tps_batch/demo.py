@@ -274,7 +274,7 @@ def _render(p: dict[str, Any], as_of: dt.date, office: dict[str, Any]
             "deputy_date": as_of} if completed else {})}
     targets = [
         ("เชิงปริมาณ", f"ผู้เข้าร่วมกิจกรรมตามโครงการด้าน{p['topic']}", "คน",
-         sum(a["people"] for a in p["activities"] if a["kind"] != "R"),
+         sum(a["people"] for a in p["activities"]),
          sum(r["target_reached"] or 0 for r in rows) if started else None),
         ("เชิงคุณภาพ", "ผู้เข้าร่วมมีความพึงพอใจต่อการดำเนินงานระดับมากขึ้นไป", "ร้อยละ", 80,
          p["satisfaction"] if done else None),
@@ -307,10 +307,10 @@ def _projects(rng: random.Random, fy: int, office: dict[str, Any]) -> Iterator[d
         total = 1000 * {"0": 0, "S": rng.randint(20, 80), "M": rng.randint(80, 200),
                         "L": rng.randint(1050, 1150)}[tier]
         mix, part = rng.random(), total // 4000 * 1000
-        sources = ([("none", 0)] if not total else [("esa", total)] if mix < 0.2
-                   else [("obec", total - part), ("other", part)] if mix < 0.3  # next: two rounds
+        sources = ([("none", 0)] if not total  # a big OBEC allocation comes in two rounds
                    else [("obec", total - 2 * part), ("obec", 2 * part)] if total > 300_000
-                   else [("obec", total)])
+                   else [("esa", total)] if mix < 0.2 else [("obec", total)] if mix >= 0.3
+                   else [("obec", total - part), ("other", part)])
         owner, email = rng.choice(office["groups"][g]["staff"])
         pairs = [tuple(x.split(":", 1)) for x in links.split("; ")]
         p = {"code": f"P{fy}-{i:02d}", "slug": slug, "group": g, "owner": owner, "email": email,
@@ -369,7 +369,7 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
 
     ``as_of`` (default: 15 May of the fiscal year) must lie between January and the end of
     the fiscal year, so that some activities are already due. Workbooks are dated as
-    received (mtime) on ``as_of``; a superseded report five days after the quarter it covers.
+    received (mtime) on ``as_of``; a superseded report five days after its own data date.
     """
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -419,14 +419,15 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
     cancelled["cancelled"] = True
     missing = [pick()]
     missing.append(pick(not_group=missing[0]))
-    resub = pick(lambda p: p["code"] in running and p["budget_total"] > 0
-                 and p["planned_start"] < as_of - dt.timedelta(60))
+    prior = as_of - dt.timedelta(45)  # data date of the superseded report (31 Mar by default)
+    resub = pick(lambda p: p["code"] in running and p["budget_total"] > 0  # and news since then
+                 and _render(p, prior, office)[1] != _render(p, as_of, office)[1])
     late = [pick(lambda p: p["code"] in running)]
     late += [pick(lambda p: p["code"] in running, late[0]), pick(lambda p: p["code"] in running)]
     aliases = {pick(lambda p, g=g: p["group"] == g)["code"]: groups[g]["aliases"].split(";")[0]
                for g in PLANTED_ALIASES}
     dated = [pick(lambda p: done_act(p) is not None) for _ in DATE_PLANTS]
-    bad_choice = pick(lambda p: done_act(p) is not None)
+    bad_choice = pick(lambda p: done_act(p) is not None and p["planned_end"] >= as_of)
     bad_number = pick(lambda p: done_act(p, 12_000) is not None)  # ten-thousands, in words
     overspent = pick(lambda p: p["budget_total"] > 0 and p["activities"][0]["start"] < as_of)
 
@@ -444,7 +445,6 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
           "ยกเลิก", "cancelled")
     for p in missing:
         plant("missing-report", p, None, None, None, None)
-    prior = thai.quarter_bounds(fiscal_year, thai.fiscal_quarter_of(as_of) - 1)[1]  # superseded
     for n, p in enumerate(projects):
         if any(p is q for q in (cancelled, *missing)):
             continue

@@ -18,6 +18,10 @@ def templates_dir() -> Path:
     raise FileNotFoundError("templates folder not found")
 
 
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and x != x)  # None or NaN
+
+
 @lru_cache(maxsize=1)
 def environment() -> Any:
     import jinja2
@@ -29,8 +33,8 @@ def environment() -> Any:
     )
     env.filters["thdate"] = thai.format_date_short
     env.filters["thdate_long"] = thai.format_date_long
-    env.filters["baht"] = lambda x: "" if x is None else thai.format_baht(x)
-    env.filters["num"] = lambda x: "" if x is None else thai.format_number(x)
+    env.filters["baht"] = lambda x: "" if _missing(x) else thai.format_baht(x)
+    env.filters["num"] = lambda x: "" if _missing(x) else thai.format_number(x)
     return env
 
 

@@ -1,0 +1,156 @@
+"""Overdue list: what is late as of the date, grouped by work group and person to call.
+
+Six kinds, each one row per item with the days it is overdue: late activities, projects
+past their end without a final report, plan projects with no report for a period whose
+deadline has passed, rejected submissions not yet resubmitted, disbursement behind the
+cumulative quarterly target (per project, per group, office total), and indicator reports
+past their deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from tps_batch import thai
+from tps_batch.reports.completeness import covering_reports, expected_projects
+from tps_batch.reports.data import OPEN_ACTIVITY, ReportData, activity_status_th, last_quarter_end
+from tps_batch.reports.indicators import indicator_rows
+
+KINDS = {
+    "late-activity": ("กิจกรรมเลยกำหนด", "Activity past its planned end"),
+    "no-final-report": ("สิ้นสุดโครงการแล้วแต่ยังไม่ส่งรายงานฉบับสมบูรณ์",
+                        "Project ended without a final report"),
+    "missing-report": ("ยังไม่ส่งรายงานตามกำหนด", "No report by the reporting deadline"),
+    "rejected-not-resubmitted": ("ไฟล์ไม่ผ่านและยังไม่ส่งใหม่", "Rejected, not resubmitted"),
+    "disbursement-behind": ("เบิกจ่ายต่ำกว่าเป้าหมาย", "Disbursement behind target"),
+    "indicator-overdue": ("รายงานตัวชี้วัดเลยกำหนด", "Indicator report past deadline"),
+}
+COLUMNS = ["group", "person", "kind", "kind_th", "project_code", "project_name", "item",
+           "due", "days_overdue", "detail"]
+
+
+def _row(kind: str, group: str, person: str, due: dt.date, as_of: dt.date, *,
+         code: str = "", name: str = "", item: str = "", detail: str = "") -> dict[str, Any]:
+    return {"group": group, "person": person or "-", "kind": kind, "kind_th": KINDS[kind][0],
+            "project_code": code, "project_name": name, "item": item, "due": due,
+            "days_overdue": (as_of - due).days, "detail": detail}
+
+
+def overdue_rows(data: ReportData) -> pd.DataFrame:
+    as_of, rows = data.as_of, []
+    projects = data.projects
+    live = projects[~projects["cancelled"]] if len(projects) else projects
+    by_code = {r["code"]: r for r in live.to_dict("records")}
+    acts = data.table("activities")
+    for a in acts.to_dict("records"):
+        p = by_code.get(a["project_code"])
+        end = a["planned_end"]
+        if p and end and end < as_of and a["status"] in OPEN_ACTIVITY:
+            rows.append(_row("late-activity", p["group"], p["owner"], end, as_of,
+                             code=p["code"], name=p["name"], item=a["name"],
+                             detail=activity_status_th(a["status"])))
+    for p in by_code.values():
+        if p["planned_end"] < as_of and p["report_kind"] != "final":
+            rows.append(_row("no-final-report", p["group"], p["owner"], p["planned_end"], as_of,
+                             code=p["code"], name=p["name"],
+                             item="รายงานฉบับสมบูรณ์", detail=p["report_kind_th"]))
+    rows += _missing_reports(data)
+    rows += _rejected(data, by_code)
+    rows += _disbursement(data, live)
+    for ind in indicator_rows(data):
+        if ind["deadline_status"] == "missed":
+            rows.append(_row("indicator-overdue", ind["owner_group"], ind["owner_head"],
+                             ind["deadline"], as_of, code=f"{ind['framework']} {ind['code']}",
+                             name=ind["name"], item="รายงานตัวชี้วัด",
+                             detail=f"{ind['reported']}/{ind['linked']} โครงการรายงานแล้ว"))
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.sort_values(["group", "person", "days_overdue", "kind", "project_code", "item"],
+                             ascending=[True, True, False, True, True, True],
+                             kind="mergesort").reset_index(drop=True)
+
+
+def _missing_reports(data: ReportData) -> list[dict[str, Any]]:
+    """For each project, the latest period past its deadline with no covering report."""
+    out: dict[str, dict[str, Any]] = {}
+    for period in data.plan.calendar(data.fiscal_year):
+        if period["due"] >= data.as_of:
+            continue
+        covered = covering_reports(data, period)
+        for p in expected_projects(data, period).to_dict("records"):
+            if p["code"] not in covered:
+                missed = out.get(p["code"], {}).get("_missed", 0) + 1
+                out[p["code"]] = {**_row("missing-report", p["group"], p["owner"], period["due"],
+                                         data.as_of, code=p["code"], name=p["name"],
+                                         item=period["period"],
+                                         detail=f"ขาดส่ง {missed} งวด (missed {missed})"),
+                                  "_missed": missed}
+    return [{k: v for k, v in r.items() if k != "_missed"} for r in out.values()]
+
+
+def _rejected(data: ReportData, by_code: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    subs = data.submissions
+    rows = []
+    if subs.empty:
+        return rows
+    for r in subs[subs["status"] == "rejected"].to_dict("records"):
+        later = subs[(subs["project_code"] == r["project_code"]) & (subs["status"] != "rejected")
+                     & (subs["received_at"] > r["received_at"])] if r["project_code"] else []
+        if len(later):
+            continue
+        p = by_code.get(r["project_code"] or "")
+        received = r["received_at"].date()
+        rows.append(_row("rejected-not-resubmitted",
+                         p["group"] if p else "ไม่ทราบกลุ่ม (unknown group)",
+                         p["owner"] if p else "", received, data.as_of,
+                         code=r["project_code"] or "", name=p["name"] if p else "",
+                         item=r["file_name"],
+                         detail=f"ข้อผิดพลาด {r['errors']} รายการ (errors {r['errors']})"))
+    return rows
+
+
+def disbursement_target(data: ReportData, scope: str | None) -> tuple[int, float] | None:
+    """Cumulative target (quarter, %) of the latest ended quarter for a budget type."""
+    ended = last_quarter_end(data.fiscal_year, data.as_of)
+    if not ended:
+        return None
+    targets = {(t["scope"], t["quarter"]): t["target_percent"]
+               for t in data.plan.disbursement_targets(data.fiscal_year)}
+    for key in (scope, "overall"):
+        if (key, ended[0]) in targets:
+            return ended[0], targets[(key, ended[0])]
+    return None
+
+
+def _disbursement(data: ReportData, live: pd.DataFrame) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    ended = last_quarter_end(data.fiscal_year, data.as_of)
+    if not ended or live.empty:
+        return rows
+    due = ended[1]
+    funded = live[live["allocated"] > 0]
+    for p in funded.to_dict("records"):
+        target = disbursement_target(data, p["budget_type"])
+        if target and (p["disbursed_pct"] or 0) < target[1]:
+            rows.append(_row("disbursement-behind", p["group"], p["owner"], due, data.as_of,
+                             code=p["code"], name=p["name"],
+                             item=f"{thai.quarter_label(target[0])} ≥ {target[1]:g}%",
+                             detail=f"{p['disbursed_pct'] or 0:.2f}%"))
+    overall = disbursement_target(data, None)
+    if not overall:
+        return rows
+    heads = {g["name"]: g.get("head") or "" for g in data.plan.groups}
+    for group, g in funded.groupby("group"):
+        pct = 100 * g["disbursed"].sum() / g["allocated"].sum()
+        if pct < overall[1]:
+            rows.append(_row("disbursement-behind", str(group), heads.get(str(group), ""), due,
+                             data.as_of, item=f"ภาพรวมกลุ่ม {thai.quarter_label(overall[0])} "
+                             f"≥ {overall[1]:g}%", detail=f"{pct:.2f}%"))
+    pct = 100 * funded["disbursed"].sum() / funded["allocated"].sum()
+    if pct < overall[1]:
+        rows.append(_row("disbursement-behind", "ภาพรวมสำนักงาน (office)", "", due, data.as_of,
+                         item=f"ภาพรวมสำนักงาน {thai.quarter_label(overall[0])} "
+                         f"≥ {overall[1]:g}%", detail=f"{pct:.2f}%"))
+    return rows
