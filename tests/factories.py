@@ -114,12 +114,19 @@ def make_workspace(path: Path, **overrides: Any) -> settings.Settings:
 
 def submission(path: Path, *, values: dict[str, Any] | None = None,
                tables: dict[str, list[dict[str, Any]]] | None = None,
-               **kwargs: Any) -> Path:
-    """A filled workbook: the good one, with some values or table rows replaced."""
+               received: dt.datetime | None = None, **kwargs: Any) -> Path:
+    """A filled workbook: the good one, with some values or table rows replaced.
+
+    ``received`` sets the file's mtime, which ingest records as the time it arrived.
+    """
     v = {**GOOD_VALUES, **(values or {})}
     t = copy.deepcopy(GOOD_TABLES)
     t.update(tables or {})
-    return write_workbook(path, values=v, tables=t, **kwargs)
+    path = write_workbook(path, values=v, tables=t, **kwargs)
+    if received is not None:
+        stamp = received.timestamp()
+        os.utime(path, (stamp, stamp))
+    return path
 
 
 def activity(**changes: Any) -> list[dict[str, Any]]:

