@@ -75,6 +75,34 @@ SETTINGS: tuple[Setting, ...] = (
             "Memory limit of a reading worker (MB)", minimum=64),
     Setting("workers", "int", 2, "จำนวนตัวอ่านไฟล์พร้อมกัน", "Parallel reading workers",
             minimum=1),
+    Setting("imap_host", "str", "", "เซิร์ฟเวอร์ IMAP (ว่าง = ไม่รับไฟล์ทางอีเมล)",
+            "IMAP server of the office mailbox; empty: no e-mail intake"),
+    Setting("imap_port", "int", 993, "พอร์ต IMAP", "IMAP port", minimum=1),
+    Setting("imap_security", "choice", "ssl", "การเข้ารหัส IMAP", "IMAP security",
+            choices=("ssl", "starttls", "plain")),
+    Setting("imap_user", "str", "", "ชื่อผู้ใช้ IMAP", "IMAP user"),
+    Setting("imap_password_env", "str", "TPS_IMAP_PASSWORD",
+            "ชื่อตัวแปรสภาพแวดล้อมที่เก็บรหัสผ่าน IMAP (ห้ามใส่รหัสผ่านในไฟล์นี้)",
+            "Environment variable holding the IMAP password (never put it in this file)"),
+    Setting("imap_password_file", "path", "", "หรือไฟล์ที่เก็บรหัสผ่าน IMAP",
+            "Or a file holding the IMAP password"),
+    Setting("imap_folder", "str", "INBOX", "โฟลเดอร์อีเมลที่รับไฟล์", "Mailbox folder to read"),
+    Setting("imap_processed_folder", "str", "TPS-processed",
+            "โฟลเดอร์ที่ย้ายอีเมลไปเมื่อรับไฟล์แล้ว", "Folder processed messages move to"),
+    Setting("smtp_host", "str", "", "เซิร์ฟเวอร์ SMTP (ว่าง = ไม่ส่งอีเมล)",
+            "SMTP server for receipts and reminders; empty: no mail is sent"),
+    Setting("smtp_port", "int", 587, "พอร์ต SMTP", "SMTP port", minimum=1),
+    Setting("smtp_security", "choice", "starttls", "การเข้ารหัส SMTP", "SMTP security",
+            choices=("ssl", "starttls", "plain")),
+    Setting("smtp_user", "str", "", "ชื่อผู้ใช้ SMTP (ว่าง = ไม่ต้องล็อกอิน)",
+            "SMTP user; empty: no login"),
+    Setting("smtp_password_env", "str", "TPS_SMTP_PASSWORD",
+            "ชื่อตัวแปรสภาพแวดล้อมที่เก็บรหัสผ่าน SMTP", "Environment variable holding the "
+            "SMTP password"),
+    Setting("smtp_password_file", "path", "", "หรือไฟล์ที่เก็บรหัสผ่าน SMTP",
+            "Or a file holding the SMTP password"),
+    Setting("mail_from", "str", "", "ที่อยู่อีเมลผู้ส่ง", "Sender address of receipts and "
+            "reminders"),
     Setting("far_above_factor", "float", 3.0, "เตือนเมื่อผลที่ได้เกินเป้าหมายกี่เท่า",
             "Warn when reached exceeds planned by this factor", minimum=1),
 )
@@ -145,6 +173,13 @@ def _coerce(setting: Setting, value: Any) -> Any:
 
 
 def from_mapping(workspace: Path, data: dict[str, Any], *, source: str = SETTINGS_FILE) -> Settings:
+    secrets = sorted(k for k in data if "password" in k and k not in _BY_NAME)
+    if secrets:
+        raise TpsError(f"{source}: ห้ามเก็บรหัสผ่านใน {source} ({', '.join(secrets)}) ให้ใช้ "
+                       "ตัวแปรสภาพแวดล้อมหรือไฟล์รหัสผ่าน",
+                       f"{source}: passwords must not be stored here ({', '.join(secrets)}); "
+                       "use imap_password_env / imap_password_file (smtp_ likewise)",
+                       exit_code=2)
     unknown = sorted(set(data) - set(_BY_NAME))
     if unknown:
         raise TpsError(f"{source}: ไม่รู้จักค่าตั้ง {', '.join(unknown)}",

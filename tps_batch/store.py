@@ -84,6 +84,16 @@ files_seen = sa.Table(
 )
 
 
+incoming = sa.Table(
+    "incoming", metadata,
+    # A file another source (e-mail) put in the inbox: where it really came from.
+    sa.Column("path", sa.Text, primary_key=True),       # workspace-relative inbox path
+    sa.Column("source", sa.Text, nullable=False),       # e.g. "email"
+    sa.Column("detail", sa.JSON),                       # sender, message-id, subject, date
+    sa.Column("received_at", sa.DateTime),              # when the message arrived
+)
+
+
 def _content_table(name: str, columns: list[tuple[str, str]]) -> sa.Table:
     return sa.Table(
         name, metadata,
