@@ -18,10 +18,11 @@ import openpyxl
 import pytest
 
 from tps_batch import errors, settings, thai
-from tps_batch.demo import FOLDERS, MANIFEST_FILE, DemoManifest, create_demo
+from tps_batch.demo import BANGKOK, FOLDERS, MANIFEST_FILE, DemoManifest, create_demo
 from tps_batch.plan import Plan, project_indicator_links, read_plan
 from tps_batch.read import Submission, read_submission
 from tps_batch.spec import SPEC
+from tps_batch.validate import validate
 
 READ_CODES = {code for code, kind in errors.CATALOG.items() if kind.stage == "read"}
 KINDS = {"late-activity", "missing-report", "thai-digit-date", "be-gregorian-date", "text-date",
@@ -65,9 +66,16 @@ def _typed(sub: Submission, sheet: str, cell: str) -> Any:
 
 
 def _latest(demo: DemoManifest, subs: dict[str, Submission]) -> dict[str, Submission]:
-    """One submission per project: a resubmission replaces the file it supersedes."""
+    """One submission per project: a resubmission replaces the file it supersedes, and the
+    current report the project's earlier (history) reports."""
     old = {p["supersedes"] for p in demo.planted if p["kind"] == "resubmission"}
+    old |= {h["file"] for h in demo.history}
     return {name: s for name, s in subs.items() if name not in old}
+
+
+def _received(path: Path) -> dt.date:
+    """The day a workbook was received (its mtime), on the office's clock."""
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, BANGKOK).date()
 
 
 def test_workspace_layout(demo: DemoManifest) -> None:
@@ -122,10 +130,13 @@ def test_deterministic(demo: DemoManifest, tmp_path: Path) -> None:
     again = create_demo(tmp_path / "same")
     assert _content(again.directory) == _content(demo.directory)
     assert again.to_dict() | {"directory": ""} == demo.to_dict() | {"directory": ""}
+    times = [{p.name: p.stat().st_mtime_ns for p in (m.directory / "inbox").iterdir()}
+             for m in (demo, again)]
+    assert times[0] == times[1] and again.history == demo.history
     other = create_demo(tmp_path / "other", seed=7)
     assert read_plan(other.directory / "plan.xlsx").rows["projects"] != read_plan(
         demo.directory / "plan.xlsx").rows["projects"]
-    assert other.planted != demo.planted
+    assert other.planted != demo.planted and other.history != demo.history
 
 
 def test_planted_kinds(demo: DemoManifest, plan: Plan) -> None:
@@ -239,6 +250,51 @@ def test_resubmission_supersedes(demo: DemoManifest, subs: dict[str, Submission]
     sent = [(demo.directory / "inbox" / n).stat().st_mtime for n in (item["supersedes"],
                                                                      item["file"])]
     assert sent[0] < sent[1] and item["supersedes"] < item["file"]
+
+
+def test_history_reports(demo: DemoManifest, plan: Plan, subs: dict[str, Submission]) -> None:
+    """Each project's earlier report for each past quarter it ran in: clean, most on time."""
+    (resub,) = [p for p in demo.planted if p["kind"] == "resubmission"]
+    without = {p["project_code"] for p in demo.planted
+               if p["kind"] in ("missing-report", "cancelled-project")}
+    superseded = subs[resub["supersedes"]].values["as_of"]  # stands for its quarter's report
+    expected = set()
+    for q, period in enumerate([c for c in plan.calendar(2567) if c["kind"] == "progress"], 1):
+        first = thai.quarter_bounds(2567, q)[0]
+        for p in plan.projects:
+            if period["due"] < demo.as_of and p["code"] not in without \
+                    and p["planned_start"] <= period["period_end"] and p["planned_end"] >= first \
+                    and not (p["code"] == resub["project_code"]
+                             and thai.fiscal_quarter_of(superseded) == q):
+                expected.add((p["code"], period["period"], period["period_end"], period["due"]))
+    assert {(h["project_code"], h["period"], h["as_of"], h["due"]) for h in demo.history} \
+        == expected
+    assert {h["period"] for h in demo.history} == {"ไตรมาส 1", "ไตรมาส 2"}
+    assert len(expected) >= 40 and len({h["file"] for h in demo.history}) == len(demo.history)
+    current = {v: k for k, v in demo.files.items() if k in _latest(demo, subs)}
+    for h in demo.history:
+        name, path = h["file"], demo.directory / "inbox" / h["file"]
+        assert demo.files[name] == h["project_code"] and name.endswith(f"_Q{h['period'][-1]}.xlsx")
+        assert name not in (resub["file"], resub["supersedes"])
+        sub = subs[name]
+        assert sub.findings == [], name
+        assert validate(sub, plan, fiscal_year=2567, received=h["received"]) == [], name
+        assert (sub.values["project_code"], sub.values["as_of"]) == (h["project_code"],
+                                                                    h["as_of"])
+        assert _received(path) == h["received"] and h["on_time"] == (h["received"] <= h["due"])
+        assert h["as_of"] < h["received"] <= h["due"] + dt.timedelta(6)
+        later = demo.directory / "inbox" / current[h["project_code"]]
+        assert path.stat().st_mtime < later.stat().st_mtime and h["received"] < demo.as_of
+        row = plan.project(h["project_code"])
+        assert (sub.values["planned_start"], sub.values["planned_end"]) == (
+            row["planned_start"], row["planned_end"])
+        assert all(a["actual_date"] is None or a["actual_date"] <= h["as_of"]
+                   for a in sub.tables["activities"])
+    for period in {h["period"] for h in demo.history}:
+        late = [h for h in demo.history if h["period"] == period and not h["on_time"]]
+        assert late, period  # a few late in each quarter, most on time
+    share = sum(h["on_time"] for h in demo.history) / len(demo.history)
+    assert 0.7 <= share <= 0.95
 
 
 def test_refuses_used_folder_and_bad_as_of(tmp_path: Path) -> None:

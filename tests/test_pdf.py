@@ -12,6 +12,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -88,10 +89,18 @@ def page_count(path: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", run(need("pdfinfo"), str(path)), re.M)[1])
 
 
+# Qt (wkhtmltopdf) maps Thai positional glyph variants to the old Windows private-use codes.
+THAI_PUA = str.maketrans(dict(zip(
+    range(0xF700, 0xF71B),
+    "\u0e10\u0e34\u0e35\u0e36\u0e37" + "\u0e48\u0e49\u0e4a\u0e4b\u0e4c" * 2
+    + "\u0e0d\u0e31\u0e4d\u0e47" + "\u0e48\u0e49\u0e4a\u0e4b\u0e4c" + "\u0e38\u0e39\u0e3a",
+    strict=True)))
+
+
 def pdf_text(path: Path, page: int | None = None) -> str:
     """Text in drawing order, with ำ put back together (pdf.spell_out_sara_am splits it)."""
     pages = ("-f", str(page), "-l", str(page)) if page else ()
-    text = run(need("pdftotext"), *pages, "-raw", str(path), "-")
+    text = run(need("pdftotext"), *pages, "-raw", str(path), "-").translate(THAI_PUA)
     return re.sub("\u0e4d([\u0e48-\u0e4b]?)\u0e32", "\\1\u0e33", text)
 
 
@@ -103,7 +112,7 @@ def embedded_thai_fonts(path: Path) -> list[str]:
 
 def dark_pixels(png: Path) -> int:
     image = pytest.importorskip("PIL.Image").open(png).convert("L")
-    return sum(1 for v in image.getdata() if v < 128)
+    return sum(image.histogram()[:128])
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +122,11 @@ def weasy_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pdf.render_pdf(sample_html(), out, title=TITLE, office_name=OFFICE, as_of_text=AS_OF)
 
 
+def squeeze(text: str) -> str:
+    """Without whitespace: a header string may wrap inside its margin box."""
+    return "".join(text.split())
+
+
 def test_weasyprint_thai_report(weasy_pdf: Path) -> None:
     assert embedded_thai_fonts(weasy_pdf)
     pages = page_count(weasy_pdf)
@@ -120,10 +134,20 @@ def test_weasyprint_thai_report(weasy_pdf: Path) -> None:
     for page in range(1, pages + 1):
         text = pdf_text(weasy_pdf, page)
         assert f"หน้า {page} / {pages}" in text
-        assert OFFICE in text and TITLE in text and AS_OF in text
+        assert squeeze(OFFICE) in squeeze(text) and squeeze(TITLE) in squeeze(text)
+        assert "15 มกราคม พ.ศ. 2567" in text
     body = pdf_text(weasy_pdf)
     assert format_date_short(dt.date(2023, 10, 4)) in body and "1,234,568.50" in body
-    assert LONG_THAI[:60] in body.replace("\n", "")
+    assert squeeze(LONG_THAI[:60]) in squeeze(body)
+
+
+def test_weasyprint_text_copies_out_right(tmp_path: Path) -> None:
+    """ำ would otherwise turn every later า into ำ and drop tone marks in copied text."""
+    need_weasyprint()
+    words = "ค่ำ น้ำ สำนักงาน ดำเนินงาน ทำงาน ที่ กิ่ง ปฏิบัติ งาน ต่อ"
+    out = pdf.render_pdf(f"<html lang='th'><body><p>{words}</p></body></html>",
+                         tmp_path / "w.pdf")
+    assert words in pdf_text(out)
 
 
 def test_weasyprint_applies_print_css(weasy_pdf: Path) -> None:
@@ -145,15 +169,16 @@ def test_weasyprint_pages_are_not_blank(weasy_pdf: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("engine", pdf.ENGINES)
-def test_wkhtmltopdf_and_weasyprint_embed_fonts(engine: str, tmp_path: Path) -> None:
+def test_sample_renders_with_embedded_thai_font(engine: str, tmp_path: Path) -> None:
     need_engine(engine)
     out = pdf.render_pdf(sample_html(), tmp_path / "r.pdf", engine=engine, title=TITLE,
                          office_name=OFFICE, as_of_text=AS_OF)
     assert embedded_thai_fonts(out)
     assert page_count(out) > 1
     first = pdf_text(out, 1)
-    assert OFFICE in first and TITLE in first and AS_OF in first
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert squeeze(OFFICE) in squeeze(first) and squeeze(TITLE) in squeeze(first)
+    assert "15 มกราคม พ.ศ. 2567" in first
+    assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
 
 
 @pytest.mark.parametrize("engine", pdf.ENGINES)
@@ -165,8 +190,17 @@ def test_inline_svg_renders(engine: str, tmp_path: Path) -> None:
     subprocess.run([need("pdftoppm"), "-r", "40", "-png", "-f", "1", "-l", "1", str(out),
                     str(tmp_path / "svg")], check=True)
     image = pytest.importorskip("PIL.Image").open(next(tmp_path.glob("svg*.png")))
-    blue = sum(1 for r, g, b in image.convert("RGB").getdata() if b > 150 > r + 40 and g < 120)
+    colors = image.convert("RGB").getcolors(maxcolors=1 << 24) or []
+    blue = sum(n for n, (r, g, b) in colors if b > 150 and r < 110 and g < 130)
     assert blue > 300
+
+
+@pytest.mark.xfail(reason="WeasyPrint lays out SVG <text> letter by letter, so Thai marks lose "
+                   "their consonant (dotted circles): chart labels belong in HTML, not SVG")
+def test_thai_in_svg_text_keeps_its_marks(tmp_path: Path) -> None:
+    need_weasyprint()
+    page = '<html lang="th"><body><svg width="300" height="40"><text y="30">ที่ ผู้</text></svg>'
+    assert "ที่ ผู้" in pdf_text(pdf.render_pdf(page, tmp_path / "svg.pdf"))
 
 
 # --- the sandbox --------------------------------------------------------------------------
@@ -195,9 +229,14 @@ def recorder() -> Iterator[tuple[int, list[str]]]:
     server.server_close()
 
 
+XXE_SVG = quote("""<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<svg xmlns="http://www.w3.org/2000/svg" width="200" height="20"><text y="15">&x;</text></svg>""")
+
+
 def hostile_html(port: int) -> str:
     web = f"http://127.0.0.1:{port}"
     return f"""<!DOCTYPE html><html lang="th"><head><meta charset="utf-8">
+<base href="{web}/base/">
 <link rel="stylesheet" href="file:///etc/passwd">
 <link rel="stylesheet" href="{web}/link.css">
 <link rel="attachment" href="file:///etc/passwd">
@@ -213,6 +252,8 @@ p {{ font-family: X; background: url(file:///etc/passwd); }}</style></head>
 <svg width="10" height="10"><image href="file:///etc/passwd" width="5" height="5"/>
 <image href="{web}/svg.png" width="5" height="5"/></svg>
 <img src="data:text/html,%3Ciframe%20src%3D%22file%3A%2F%2F%2Fetc%2Fpasswd%22%3E">
+<img src="data:image/svg+xml,{XXE_SVG}"><img src="relative.png">
+<svg width="10" height="10"><use href="file:///etc/passwd#x"/><use href="{web}/use.svg#x"/></svg>
 </body></html>"""
 
 
@@ -227,16 +268,26 @@ def test_no_local_file_or_network_access(engine: str, tmp_path: Path,
     text = run(need("pdftotext"), str(out), "-")
     assert "เอกสารปกติ" in text
     assert "root:x:0:0" not in text and "/bin/" not in text
-    assert "root:x:0:0".encode() not in out.read_bytes()
+    assert b"root:x:0:0" not in out.read_bytes()
     assert "0 embedded files" in run(need("pdfdetach"), "-list", str(out))
 
 
-def file_url(path: Path) -> str:
-    return path.as_uri()
+@pytest.mark.parametrize("engine", pdf.ENGINES)
+def test_meta_refresh_cannot_fetch(engine: str, tmp_path: Path,
+                                   recorder: tuple[int, list[str]]) -> None:
+    """wkhtmltopdf follows a refresh (it then prints its error page); it still fetches nothing."""
+    need_engine(engine)
+    port, seen = recorder
+    for target in ("file:///etc/passwd", f"http://127.0.0.1:{port}/refresh"):
+        page = f'<html><head><meta http-equiv="refresh" content="0; url={target}"></head>'
+        out = pdf.render_pdf(page + "<body><p>x</p></body></html>", tmp_path / "m.pdf",
+                             engine=engine)
+        assert "root:x:0:0" not in pdf_text(out)
+    assert seen == []
 
 
 def test_fetcher_serves_templates_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    body, mime = pdf.fetch_resource(file_url(templates_dir().resolve() / "print.css"))
+    body, mime = pdf.fetch_resource((templates_dir().resolve() / "print.css").as_uri())
     assert b"@page" in body and mime == "text/css"
     root = tmp_path / "templates"
     root.mkdir()
@@ -244,10 +295,10 @@ def test_fetcher_serves_templates_only(tmp_path: Path, monkeypatch: pytest.Monke
     (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
     (root / "link.css").symlink_to(tmp_path / "secret.txt")
     monkeypatch.setattr(pdf, "templates_dir", lambda: root)
-    assert pdf.fetch_resource(file_url(root / "logo.svg"))[0] == b"<svg/>"
-    for url in (file_url(root / "link.css"), file_url(tmp_path / "secret.txt"),
-                file_url(root) + "/../secret.txt", file_url(root) + "/%2e%2e/secret.txt",
-                file_url(root / "missing.css"), file_url(root),
+    assert pdf.fetch_resource((root / "logo.svg").as_uri())[0] == b"<svg/>"
+    for url in ((root / "link.css").as_uri(), (tmp_path / "secret.txt").as_uri(),
+                root.as_uri() + "/../secret.txt", root.as_uri() + "/%2e%2e/secret.txt",
+                (root / "missing.css").as_uri(), root.as_uri(),
                 "file://otherhost" + str(root / "logo.svg"), "http://127.0.0.1/x.css",
                 "https://example.com/x.png", "ftp://example.com/x", "data:text/css,p{}",
                 "data:image/png;base64," + "A" * (pdf.DATA_URL_LIMIT * 2), "about:blank"):
@@ -263,22 +314,29 @@ NASTY = 'ชื่อ "อ้าง" \\ } </style> { x; @page ก'
 
 def test_css_string_cannot_break_out() -> None:
     tinycss2 = pytest.importorskip("tinycss2")
-    for text in (NASTY, "a\nb\r\x00c", "'", "\\", "*/ /*", ""):
+    for text in (NASTY, "พ.ศ. 2567", "a\nb\r\x00c", "'", "\\", "*/ /*", " . ", ""):
         tokens = [t for t in tinycss2.parse_component_value_list(pdf.css_string(text))
                   if t.type != "whitespace"]
-        assert len(tokens) == 1 and tokens[0].type == "string"
-        assert tokens[0].value == text.replace("\x00", "\ufffd").replace("\r", "\n") or \
-            tokens[0].value == text.replace("\x00", "\ufffd")
+        assert [t.type for t in tokens] == ["string"]
+        assert tokens[0].value == text.replace("\x00", "\ufffd")
 
 
 @pytest.mark.parametrize("engine", pdf.ENGINES)
 def test_header_shows_title_literally(engine: str, tmp_path: Path) -> None:
     need_engine(engine)
+    office = "สำนักงาน </span><b> & ;}"
     out = pdf.render_pdf("<html lang='th'><body><p>เนื้อหา</p></body></html>",
                          tmp_path / "t.pdf", engine=engine, title=NASTY,
-                         office_name="สำนักงาน </span><b>", as_of_text="15 ม.ค. 2567")
+                         office_name=office, as_of_text="15 ม.ค. 2567")
     text = pdf_text(out, 1)
-    assert NASTY in text and "สำนักงาน </span><b>" in text and "เนื้อหา" in text
+    assert NASTY in text and office in text and "15 ม.ค. 2567" in text and "เนื้อหา" in text
+
+
+def test_laksaman_stands_in_for_th_sarabun(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "has_th_sarabun", lambda: False)
+    assert "Laksaman" in pdf.font_css() and "10.5pt" in pdf.font_css()
+    monkeypatch.setattr(pdf, "has_th_sarabun", lambda: True)
+    assert pdf.font_css() == ""
 
 
 # --- failures -----------------------------------------------------------------------------
@@ -306,3 +364,15 @@ def test_engine_failure_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(TpsError, match="boom"):
         pdf.render_pdf("<p>x</p>", tmp_path / "x.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wkhtmltopdf_failure_leaves_nothing(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "bin" / "wkhtmltopdf"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'Error: QPainter died' >&2\nexit 2\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(TpsError, match="QPainter died"):
+        pdf.render_pdf("<p>x</p>", tmp_path / "out" / "x.pdf", engine="wkhtmltopdf")
+    assert list((tmp_path / "out").iterdir()) == []

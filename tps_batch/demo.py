@@ -1,9 +1,9 @@
 """A realistic demo workspace: a year's action plan and the workbooks its groups send in.
 
-It shows the product without real data and serves the tests as a fixture: besides clean
-reports it plants what real offices send (late activities, missing reports, odd dates, group
-aliases, bad values, a resubmission) and records each, with its sheet and cell, in a manifest.
-All comes from ``random.Random(seed)`` and ``as_of``, never today's date.
+It shows the product without real data and serves the tests as a fixture: beside clean reports
+and their history (a report per past quarter, mostly on time) it plants what offices send (late
+activities, missing reports, odd dates, group aliases, bad values, a resubmission) and records
+each, with its sheet and cell, in a manifest. All comes from the seed and ``as_of``, never today.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from typing import Any
 from tps_batch import spec, thai
 from tps_batch.plan import P_PROJECTS, write_plan
 from tps_batch.settings import SETTINGS_FILE, render_toml
-from tps_batch.spec import ACTIVITY_STATUSES as A_ST
-from tps_batch.spec import SPEC
-from tps_batch.spec import choice_label as label
 from tps_batch.template import write_workbook
+
+A_ST, SPEC, label = spec.ACTIVITY_STATUSES, spec.SPEC, spec.choice_label
 
 OFFICE = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตัวอย่าง เขต 1"
 MANIFEST_FILE = "demo-manifest.json"
@@ -52,8 +51,7 @@ audit|หน่วยตรวจสอบภายใน|ตรวจสอบ�
 #: Groups whose first alias a planted workbook uses (บริหารการเงิน, "ติดตาม และ", DLICT).
 PLANTED_ALIASES = ("finance", "supervision", "dlict")
 FIRST_NAMES = [n.split(":") for n in """
-ธนพล:thanaphon:m วรวุฒิ:worawut:m สมศักดิ์:somsak:m ประเสริฐ:prasert:m กิตติพงษ์:kittipong:m ณัฐวุฒิ:nattawut:m อนุชา:anucha:m ชัยวัฒน์:chaiwat:m ธีระ:thira:m พงศกร:pongsakorn:m สุรชัย:surachai:m
-วีระพงษ์:weerapong:m ศิริพร:siriporn:f กมลวรรณ:kamonwan:f สุภาพร:supaporn:f วันเพ็ญ:wanpen:f จิราพร:jiraporn:f นันทนา:nantana:f พรทิพย์:porntip:f รัชนี:ratchanee:f อรุณี:arunee:f ปิยะนุช:piyanut:f เบญจวรรณ:benjawan:f สุนิสา:sunisa:f
+ธนพล:thanaphon:m วรวุฒิ:worawut:m สมศักดิ์:somsak:m ประเสริฐ:prasert:m กิตติพงษ์:kittipong:m ณัฐวุฒิ:nattawut:m อนุชา:anucha:m ชัยวัฒน์:chaiwat:m ธีระ:thira:m พงศกร:pongsakorn:m สุรชัย:surachai:m วีระพงษ์:weerapong:m ศิริพร:siriporn:f กมลวรรณ:kamonwan:f สุภาพร:supaporn:f วันเพ็ญ:wanpen:f จิราพร:jiraporn:f นันทนา:nantana:f พรทิพย์:porntip:f รัชนี:ratchanee:f อรุณี:arunee:f ปิยะนุช:piyanut:f เบญจวรรณ:benjawan:f สุนิสา:sunisa:f
 """.split()]  # noqa: E501
 LAST_NAMES = [n.split(":") for n in """
 ศรีสุข:srisuk แก้วมณี:kaewmanee บุญประเสริฐ:boonprasert ทองดี:thongdee จันทร์เพ็ญ:chanpen สุวรรณรัตน์:suwannarat พรหมมา:phromma ชัยมงคล:chaimongkol วงศ์ใหญ่:wongyai ศรีวิชัย:sriwichai อินทร์แก้ว:inkaew มณีวงศ์:maneewong รักษ์ไทย:rakthai เพชรรัตน์:phetcharat คำแสน:khamsaen บุญมา:boonma สายทอง:saithong ใจงาม:jaingam นาคสวัสดิ์:naksawat ปัญญาดี:panyadee
@@ -161,8 +159,8 @@ strategies|กลยุทธ์ที่ 1 ด้านความปลอด
 #: Cumulative disbursement targets (%) for Q1–Q4, by plan.TARGET_SCOPES label.
 DISBURSEMENT = {"ภาพรวม": (30, 54, 77, 94), "งบประจำ": (32, 56, 80, 98), "งบลงทุน": (20, 45, 65, 80)}
 BUDGET_TYPES = {"r": "งบประจำ", "q": "งบพัฒนาคุณภาพการศึกษา", "i": "งบลงทุน"}
-#: Project windows (early, whole year, late, any): days from 1 Oct to the first and last start,
-#: shortest and longest length.
+ON_TIME = 0.8  # the share of history reports received by their due date
+#: Windows (early, all year, late, any): first/last start (days after 1 Oct), min/max length.
 WINDOWS = {"e": (0, 40, 60, 100), "y": (0, 25, 335, 365), "l": (185, 215, 60, 110),
            "-": (10, 150, 100, 230)}
 DATE_PLANTS = (  # kind, activity column, how a clerk typed the date
@@ -170,21 +168,20 @@ DATE_PLANTS = (  # kind, activity column, how a clerk typed the date
      lambda d: thai.format_date_long(d, thai_digits=True, prefix=False)),
     ("be-gregorian-date", "planned_start", lambda d: d.replace(year=d.year + 543)),
     ("text-date", "planned_end", lambda d: thai.format_date_short(d)[:-4] + str(d.year + 543)[2:]),
-    ("text-date", "actual_date", lambda d: f"{d.day:02d}/{d.month:02d}/{thai.be_year(d)}"),
-)
+    ("text-date", "actual_date", lambda d: f"{d.day:02d}/{d.month:02d}/{thai.be_year(d)}"))
 THAI_NUMBERS = "ศูนย์ หนึ่ง สอง สาม สี่ ห้า หก เจ็ด แปด เก้า".split()
 
 
 @dataclass
 class DemoManifest:
-    """What the demo wrote and where each planted problem sits, for tests and the tour."""
-
+    """What the demo wrote, where each planted problem sits and which reports are history."""
     directory: Path
     fiscal_year: int
     as_of: dt.date
     projects: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     planted: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: dates as ISO strings, paths as strings."""
@@ -320,8 +317,7 @@ def _projects(rng: random.Random, fy: int, office: dict[str, Any]) -> Iterator[d
              "sources": sources, "n_obj": rng.randint(2, 3), "satisfaction": rng.randint(82, 95),
              "strategy": TEXTS["strategies"][next((int(c[0]) - 1 for fw, c in pairs
                                                    if fw == "OBEC"), 3)],
-             "cancelled": False,
-             "problems": rng.sample(TEXTS["problems"], rng.randint(1, 2)),
+             "cancelled": False, "problems": rng.sample(TEXTS["problems"], rng.randint(1, 2)),
              "suggestions": rng.sample(TEXTS["suggestions"], rng.randint(1, 2))}
         p["activities"] = _activities(rng, p)
         yield p
@@ -331,8 +327,6 @@ def _plan_rows(projects: list[dict[str, Any]], office: dict[str, Any], fy: int,
                as_of: dt.date) -> dict[str, list[dict[str, Any]]]:
     """The action plan workbook's sheets."""
     groups, fy_end = office["groups"], thai.fiscal_year_bounds(fy)[1]
-
-    quarter_ends = [thai.quarter_bounds(fy, q)[1] for q in (1, 2, 3)]
     return {
         "projects": [{
             "code": p["code"], "name": p["name"], "group": groups[p["group"]]["name"],
@@ -342,8 +336,7 @@ def _plan_rows(projects: list[dict[str, Any]], office: dict[str, Any], fy: int,
             "planned_start": p["planned_start"], "planned_end": p["planned_end"],
             "indicators": "; ".join(f"{fw}:{c}" for fw, c in p["links"]),
             "plan_status": "ยกเลิก" if p["cancelled"] else "อนุมัติ"} for p in projects],
-        "groups": [{k: g[k] for k in ("name", "aliases", "head", "email")}
-                   for g in groups.values()],
+        "groups": [{k: g[k] for k in "name aliases head email".split()} for g in groups.values()],
         "frameworks": [{"code": c, "name_th": th, "name_en": en} for c, th, en in FRAMEWORKS],
         "indicators": [{"fiscal_year": fy, "framework": fw, "code": code, "name": name,
                         "owner_group": groups[g]["name"], "target": target,
@@ -351,16 +344,14 @@ def _plan_rows(projects: list[dict[str, Any]], office: dict[str, Any], fy: int,
                         "deadline": min(as_of + dt.timedelta(10), fy_end) if when == "soon"
                         else dt.date(fy - 543 - (when >= "10"), int(when[:2]), int(when[3:]))}
                        for fw, code, g, when, target, value, name in INDICATORS],
-        "calendar": [{"fiscal_year": fy, "period": thai.quarter_label(q + 1),
-                      "kind": "รายงานความก้าวหน้า", "period_end": end,
-                      "due": end + dt.timedelta((15, 10, 10)[q])}
-                     for q, end in enumerate(quarter_ends)]
+        "calendar": [{"fiscal_year": fy, "period": thai.quarter_label(q),
+                      "kind": "รายงานความก้าวหน้า", "period_end": thai.quarter_bounds(fy, q)[1],
+                      "due": thai.quarter_bounds(fy, q)[1] + dt.timedelta(days)}
+                     for q, days in ((1, 15), (2, 10), (3, 10))]
         + [{"fiscal_year": fy, "period": f"ประจำปีงบประมาณ {fy}", "kind": "รายงานฉบับสมบูรณ์",
             "period_end": fy_end, "due": fy_end + dt.timedelta(15)}],
-        "disbursement": [{"fiscal_year": fy, "quarter": q + 1, "scope": scope,
-                          "target_percent": pct[q]}
-                         for scope, pct in DISBURSEMENT.items() for q in range(4)],
-    }
+        "disbursement": [{"fiscal_year": fy, "quarter": q + 1, "scope": s, "target_percent": t[q]}
+                         for s, t in DISBURSEMENT.items() for q in range(4)]}
 
 
 def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
@@ -368,8 +359,10 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
     """Write a demo workspace (settings, folders, plan, inbox workbooks) and its manifest.
 
     ``as_of`` (default: 15 May of the fiscal year) must lie between January and the end of
-    the fiscal year, so that some activities are already due. Workbooks are dated as
-    received (mtime) on ``as_of``; a superseded report five days after its own data date.
+    the fiscal year, so that some activities are already due. Workbooks are dated as received
+    (mtime) on ``as_of``; a superseded report five days after its own data date (it stands for
+    its quarter's report); a clean history report (data as of its quarter's end) by the due
+    date, or, for about one in five, a few days after it.
     """
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -378,16 +371,14 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
     as_of = as_of or dt.date(fiscal_year - 543, 5, 15)
     if not dt.date(fy_end.year, 1, 1) <= as_of <= fy_end:
         raise ValueError(f"as_of {as_of} must lie between January and the end of FY {fiscal_year}")
-    rng = random.Random(seed)
-    office = _office(rng)
+    office = _office(rng := random.Random(seed))
     groups = office["groups"]
     projects = list(_projects(rng, fiscal_year, office))
     planted: list[dict[str, Any]] = []
     used: list[dict[str, Any]] = []
 
-    def plant(kind: str, p: dict[str, Any], file: str | None, sheet: str | None,
-              cell: str | None, value: Any, expected_value: Any = None,
-              expected_code: str | None = None, **extra: Any) -> None:
+    def plant(kind: str, p: dict[str, Any], file: Any, sheet: Any, cell: Any, value: Any,
+              expected_value: Any = None, expected_code: Any = None, **extra: Any) -> None:
         planted.append({"kind": kind, "file": file, "project_code": p["code"],
                         "group": groups[p["group"]]["name"], "owner": p["owner"], "sheet": sheet,
                         "cell": cell, "expected_code": expected_code, "value": value,
@@ -408,6 +399,13 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
         used.append(rng.choice(ok))
         return used[-1]
 
+    def write(name: str, wb: tuple, day: dt.date, hour: int, n: int) -> None:  # to the inbox
+        write_workbook(path := directory / "inbox" / name, values=wb[0], tables=wb[1],
+                       extra_choices={"indicators.framework": [f[0] for f in FRAMEWORKS]})
+        at = dt.datetime.combine(day, dt.time(hour, n % 60), BANGKOK).timestamp()
+        os.utime(path, (at, at))  # dated as received
+        manifest.files[name] = projects[n]["code"]
+
     def done_act(p: dict[str, Any], words: int = 0) -> int | None:  # not 29 Feb: no B.E. twin
         return next((i for i, a in enumerate(p["activities"]) if a["end"] < as_of
                      and (a["start"].month, a["start"].day) != (2, 29)
@@ -417,8 +415,7 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
                if p["planned_end"] >= as_of and any(a["end"] < as_of for a in p["activities"])}
     cancelled = pick(lambda p: p["planned_start"] > fy_start + dt.timedelta(30))
     cancelled["cancelled"] = True
-    missing = [pick()]
-    missing.append(pick(not_group=missing[0]))
+    missing = [first := pick(), pick(not_group=first)]
     prior = as_of - dt.timedelta(45)  # data date of the superseded report (31 Mar by default)
     resub = pick(lambda p: p["code"] in running and p["budget_total"] > 0  # and news since then
                  and _render(p, prior, office)[1] != _render(p, as_of, office)[1])
@@ -434,21 +431,35 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
     manifest = DemoManifest(directory, fiscal_year, as_of, [
         {"code": p["code"], "name": p["name"], "group": groups[p["group"]]["name"],
          "owner": p["owner"], "plan_status": "cancelled" if p["cancelled"] else "approved"}
-        for p in projects])
+        for p in projects], planted=planted)
     for d in FOLDERS:
         (directory / d).mkdir(parents=True, exist_ok=True)
     (directory / SETTINGS_FILE).write_text(
         render_toml({"office_name": OFFICE, "fiscal_year": fiscal_year}), encoding="utf-8")
-    write_plan(directory / "plan.xlsx", _plan_rows(projects, office, fiscal_year, as_of))
+    write_plan(directory / "plan.xlsx", plan := _plan_rows(projects, office, fiscal_year, as_of))
     plant("cancelled-project", cancelled, "plan.xlsx", P_PROJECTS.sheet,
           f"{P_PROJECTS.letter('plan_status')}{P_PROJECTS.first_row + projects.index(cancelled)}",
           "ยกเลิก", "cancelled")
     for p in missing:
         plant("missing-report", p, None, None, None, None)
+    history_rng = random.Random(f"{seed}:history")  # its own stream: planted items unchanged
+    prior_q = thai.fiscal_quarter_of(prior)  # the superseded report is that quarter's report
     for n, p in enumerate(projects):
         if any(p is q for q in (cancelled, *missing)):
             continue
         file = f"{p['code']}_{p['slug']}.xlsx"
+        for q, period in enumerate(plan["calendar"][:3], 1):  # a report for each past quarter
+            end, due = period["period_end"], period["due"]  # in which the project ran
+            if due < as_of and thai.quarter_bounds(fiscal_year, q)[0] <= p["planned_end"] \
+                    and p["planned_start"] <= end and not (p is resub and q == prior_q):
+                day = min(end + dt.timedelta(history_rng.randint(1, (due - end).days))
+                          if history_rng.random() < ON_TIME else
+                          due + dt.timedelta(history_rng.randint(2, 6)), as_of - dt.timedelta(1))
+                name = file.replace(".xlsx", f"_Q{q}.xlsx")  # clean: planted items are not here
+                write(name, _render(p, end, office), day, 14, n)
+                manifest.history.append({"file": name, "project_code": p["code"],
+                                         "period": period["period"], "as_of": end,
+                                         "due": due, "received": day, "on_time": day <= due})
         reports = [(file, as_of)]
         if p is resub:
             reports = [(file, prior), (file.replace(".xlsx", "_ฉบับแก้ไข.xlsx"), as_of)]
@@ -456,8 +467,7 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
                   as_of, supersedes=file)
         for name, wb_as_of in reports:
             values, tables = _render(p, wb_as_of, office)
-            acts = tables["activities"]
-            where = (p, name, acts)
+            where = (p, name, acts := tables["activities"])
             if p["code"] in aliases:
                 values["group"] = aliases[p["code"]]
                 plant("group-alias", p, name, spec.S_PROJECT, SPEC.field("group").cell,
@@ -470,14 +480,12 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
                 put(where, "late-activity", i, "status", label(A_ST, status), status,
                     activity=acts[i]["name"], planned_end=acts[i]["planned_end"])
             for (kind, col, typed), q in zip(DATE_PLANTS, dated, strict=True):
-                if q is p:
-                    i = done_act(p)
+                if q is p and (i := done_act(p)) is not None:
                     put(where, kind, i, col, typed(acts[i][col]), acts[i][col])
             if p is bad_choice:
                 put(where, "invalid-choice", done_act(p), "status", "เสร็จแล้ว", None,
                     "not-in-choices")
-            if p is bad_number:
-                i = done_act(p, 12_000)
+            if p is bad_number and (i := done_act(p, 12_000)) is not None:
                 put(where, "invalid-number", i, "budget_spent",
                     THAI_NUMBERS[acts[i]["budget_spent"] // 10_000] + "หมื่น", None, "wrong-type")
             if p is overspent:
@@ -486,14 +494,7 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
                 plant("spent-over-allocated", p, name, spec.S_BUDGET,
                       f"{SPEC.table('budget').letter('disbursed')}{SPEC.table('budget').first_row}",
                       row["disbursed"], row["disbursed"], "spent-over-allocated")
-            path = directory / "inbox" / name
-            write_workbook(path, values=values, tables=tables,
-                           extra_choices={"indicators.framework": [f[0] for f in FRAMEWORKS]})
-            received = dt.datetime.combine(min(wb_as_of + dt.timedelta(5), as_of),
-                                           dt.time(9, n % 60), BANGKOK).timestamp()
-            os.utime(path, (received, received))
-            manifest.files[name] = p["code"]
-    manifest.planted = planted
+            write(name, (values, tables), min(wb_as_of + dt.timedelta(5), as_of), 9, n)
     data = manifest.to_dict() | {"directory": "."}  # no machine paths inside the workspace
     (directory / MANIFEST_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
     return manifest

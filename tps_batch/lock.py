@@ -17,9 +17,15 @@ from tps_batch.errors import TpsError
 LOCK_FILE = ".tps.lock"
 
 
+_held: set[Path] = set()  # locks this process holds: `tps run` holds it across its stages
+
+
 @contextmanager
 def workspace_lock(workspace: Path) -> Iterator[None]:
-    path = Path(workspace) / LOCK_FILE
+    path = (Path(workspace) / LOCK_FILE).resolve()
+    if path in _held:  # re-entered by the same process (run → ingest): already ours
+        yield
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -32,6 +38,10 @@ def workspace_lock(workspace: Path) -> Iterator[None]:
                 exit_code=1) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
+        _held.add(path)
+        try:
+            yield
+        finally:
+            _held.discard(path)
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -24,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -70,9 +71,11 @@ def render_pdf(html: str, out: Path, *, engine: str = "weasyprint", title: str =
     """Write ``html`` as an A4 PDF to ``out``, whole or not at all, and return ``out``.
 
     The page header shows ``office_name``, ``title`` and ``as_of_text``; the footer shows
-    "หน้า N / M". With wkhtmltopdf the three strings are a block at the top of page 1 and
-    there are no page numbers: Debian's build uses unpatched Qt, which ignores
-    ``--header-*``/``--footer-*`` (a static build with patched Qt would honour them).
+    "หน้า N / M". wkhtmltopdf is the fallback: Debian's build uses unpatched Qt, which
+    ignores ``--header-*``/``--footer-*`` (only a static build with patched Qt honours
+    them), so the three strings are a block at the top of page 1 and there are no page
+    numbers; it also neither repeats table heads nor keeps rows whole across pages, has no
+    landscape pages, and follows a ``<meta http-equiv=refresh>`` (to a blocked page).
     """
     if engine not in ENGINES:
         raise TpsError(f"ไม่รู้จักโปรแกรมสร้าง PDF '{engine}' (ใช้ได้: {', '.join(ENGINES)})",
@@ -86,6 +89,36 @@ def render_pdf(html: str, out: Path, *, engine: str = "weasyprint", title: str =
         else:
             _wkhtmltopdf(html, tmp, (office_name, title, as_of_text))
     return out
+
+
+# --- fonts -------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def has_th_sarabun() -> bool:
+    """Whether a real TH Sarabun New is installed (``fc-list`` skips fontconfig aliases)."""
+    fc_list = shutil.which("fc-list")
+    for family in ("TH Sarabun New", "THSarabunNew") if fc_list else ():
+        try:
+            found = subprocess.run([fc_list, family, "family"], capture_output=True,
+                                   text=True, timeout=30, check=False).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if found:
+            return True
+    return False
+
+
+def font_css() -> str:
+    """CSS that puts Laksaman first when TH Sarabun New is not really installed.
+
+    Debian's fonts-tlwg-laksaman answers "TH Sarabun" with Laksaman drawn at 0.66 scale
+    through a fontconfig matrix. WeasyPrint takes the scaled advances but draws full-size
+    glyphs, so letters pile onto each other; named directly, at 10.5pt (16pt x 0.66),
+    Laksaman prints what TH Sarabun New 16pt would, in both engines.
+    """
+    if has_th_sarabun():
+        return ""
+    return 'html { font-family: "Laksaman", "Sarabun", sans-serif; font-size: 10.5pt; }'
 
 
 # --- WeasyPrint --------------------------------------------------------------------------
@@ -137,8 +170,8 @@ def css_string(text: str) -> str:
     for ch in text:
         if ch.isalnum() or ch == " " or (ord(ch) > 0x7F and ch.isprintable()):
             out.append(ch)
-        else:  # six hex digits: no terminating space needed, and NUL becomes U+FFFD
-            out.append(f"\\{ord(ch) or 0xFFFD:06x}")
+        else:  # the space ends the escape (and is eaten by it); NUL becomes U+FFFD
+            out.append(f"\\{ord(ch) or 0xFFFD:x} ")
     return '"' + "".join(out) + '"'
 
 
@@ -168,7 +201,9 @@ def _weasyprint(html: str, tmp: Path, strings: tuple[str, str, str]) -> None:
     import weasyprint
 
     fetcher = _weasy_fetcher()
-    page = spell_out_sara_am(_inject(html, head=f'<link rel="stylesheet" href="{PRINT_CSS}">'))
+    css_url = (templates_dir().resolve() / PRINT_CSS).as_uri()  # absolute: immune to <base>
+    head = f'<link rel="stylesheet" href="{css_url}"><style>{font_css()}</style>'
+    page = spell_out_sara_am(_inject(html, head=head))
     try:
         doc = weasyprint.HTML(string=page, base_url=templates_dir().resolve().as_uri() + "/",
                               url_fetcher=fetcher)
@@ -186,9 +221,9 @@ def _wkhtmltopdf(html: str, tmp: Path, strings: tuple[str, str, str]) -> None:
     css = (templates_dir() / PRINT_CSS).read_text(encoding="utf-8")
     spans = "".join(f'<span class="{cls}">{html_lib.escape(text)}</span>'
                     for cls, text in zip(("office", "title", "as-of"), strings, strict=True))
-    page = _inject(html, head=f"<style>{css}</style>",
+    page = _inject(html, head=f"<style>{css}\n{font_css()}</style>",
                    body=f'<div class="tps-print-header">{spans}</div>' if any(strings) else "")
-    with tempfile.TemporaryDirectory(prefix="tps-wk-") as home, \
+    with tempfile.TemporaryDirectory(prefix="tps-wk-") as run_dir, \
             socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead:
         dead.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
         argv = [
@@ -202,11 +237,11 @@ def _wkhtmltopdf(html: str, tmp: Path, strings: tuple[str, str, str]) -> None:
             "--load-error-handling", "ignore", "--load-media-error-handling", "ignore",
             "-", str(tmp),
         ]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
-               "XDG_RUNTIME_DIR": home, "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen"}
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        env |= {"XDG_RUNTIME_DIR": run_dir, "QT_QPA_PLATFORM": "offscreen"}  # no X display
         try:
             proc = subprocess.run(argv, input=page.encode("utf-8"), capture_output=True,
-                                  env=env, cwd=home, timeout=WKHTMLTOPDF_TIMEOUT, check=False)
+                                  env=env, cwd=run_dir, timeout=WKHTMLTOPDF_TIMEOUT, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise TpsError(f"wkhtmltopdf ทำงานไม่สำเร็จ: {exc}",
                            f"wkhtmltopdf failed to run: {exc}") from exc
@@ -234,10 +269,11 @@ _DOCTYPE = re.compile(r"^\s*<!doctype[^>]*>", re.IGNORECASE)
 
 
 def _inject(html: str, *, head: str = "", body: str = "") -> str:
-    """Add ``head`` at the end of <head> (after the page's CSS, so it wins) and ``body``
-    at the start of <body>; in a fragment, after any doctype so as not to force quirks mode."""
-    if head and (m := _HEAD_END.search(html)):
-        html, head = html[:m.start()] + head + html[m.start():], ""
-    at = m.end() if (m := _BODY_START.search(html)) else (
-        m.end() if (m := _DOCTYPE.match(html)) else 0)
+    """Add ``head`` at the end of <head> (after the page's CSS, so it wins) and ``body`` at
+    the start of <body>; lacking those, after the doctype, so as not to force quirks mode."""
+    head_end, body_start = _HEAD_END.search(html), _BODY_START.search(html)
+    doctype = _DOCTYPE.match(html)
+    at = next((m.end() for m in (body_start, head_end, doctype) if m), 0)
+    if head_end and head_end.start() <= at:
+        return html[:head_end.start()] + head + html[head_end.start():at] + body + html[at:]
     return html[:at] + head + body + html[at:]
