@@ -54,7 +54,7 @@ def test_all_outputs_html_xlsx(demo) -> None:
     for link in ("indicators.html", "overdue.xlsx", "completeness.html", "annual.xlsx",
                  "receipts/"):
         assert link in index, link
-    assert index.count("<svg") == 4  # status, disbursement, overdue, completeness charts
+    assert index.count('<figure class="bar-chart">') == 4  # status, disbursement, overdue, completeness
 
 
 def test_planted_problems_reach_the_overdue_list(demo, manifest) -> None:
@@ -171,3 +171,32 @@ def test_per_project_pages_rerender_only_when_changed(tmp_path: Path) -> None:
 def test_unknown_report_is_a_usage_error(demo) -> None:
     result = CliRunner().invoke(main, ["report", "-w", str(demo.workspace), "--only", "budget"])
     assert result.exit_code == 2 and "unknown report" in result.output
+
+
+def test_report_pdfs_embed_thai_font_number_pages_and_render(tmp_path: Path) -> None:
+    import subprocess
+
+    for tool in ("pdffonts", "pdftotext", "pdftoppm"):
+        fx.need(tool)
+    ws = fx.make_workspace(tmp_path / "ws")
+    fx.submission(ws.path("inbox") / "p01.xlsx", received=dt.datetime(2024, 1, 12, 9))
+    ingest(ws)
+    result = generate(ws, as_of=dt.date(2024, 1, 20), formats=("pdf",))
+    assert not result.failures, result.failures
+    pdfs = [p for p in result.written if p.suffix == ".pdf"]
+    assert {p.stem for p in pdfs} == {"indicators", "overdue", "completeness", "annual", "P01"}
+    for pdf in pdfs:
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                               check=True).stdout
+        thai = [line for line in fonts.splitlines() if "Laksaman" in line or "Sarabun" in line]
+        assert thai and all(" yes " in line for line in thai), (pdf.name, fonts)
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        pages = text.count("\f")
+        assert f"หน้า 1 / {pages}" in text, pdf.name
+        assert "สพป.ทดสอบ เขต 1" in text  # the office name in the page header
+        png = tmp_path / pdf.stem
+        subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", str(pdf),
+                        str(png)], check=True)
+        image = next(tmp_path.glob(f"{pdf.stem}*.png"))
+        assert image.stat().st_size > 3000  # a page with content, not a blank sheet
