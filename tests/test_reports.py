@@ -54,7 +54,8 @@ def test_all_outputs_html_xlsx(demo) -> None:
     for link in ("indicators.html", "overdue.xlsx", "completeness.html", "annual.xlsx",
                  "receipts/"):
         assert link in index, link
-    assert index.count('<figure class="bar-chart">') == 4  # status, disbursement, overdue, completeness
+    # status, disbursement, overdue and completeness charts
+    assert index.count('<figure class="bar-chart">') == 4
 
 
 def test_planted_problems_reach_the_overdue_list(demo, manifest) -> None:

@@ -37,8 +37,9 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Seq
                         f'<span class="bar-value">{escape(_shown(v, unit))}</span></div>')
         target = ""
         if marker and i < len(marker) and marker[i] is not None:
-            target = (f'<span class="bar-target" style="left:{_pct(marker[i], ceiling) * 0.82:.2f}%"'
-                      f' title="{escape(_shown(marker[i], unit))}"></span>')
+            left = _pct(marker[i], ceiling) * 0.82
+            target = (f'<span class="bar-target" style="left:{left:.2f}%" '
+                      f'title="{escape(_shown(marker[i], unit))}"></span>')
         rows.append(f'<tr><th scope="row">{escape(label)}</th><td class="bar-track">'
                     f'{target}{"".join(bars)}</td></tr>')
     legend = "".join(f'<span class="legend-item"><span class="swatch s{j % 6}"></span>'
