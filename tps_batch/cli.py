@@ -235,6 +235,65 @@ def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
     sys.exit(1 if result.failures else 0)
 
 
+@main.command()
+@workspace_option
+@click.option("--as-of", "as_of", help="ข้อมูล ณ วันที่ของรายงาน / reports' as-of date "
+              "(default: today)")
+@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True)
+@handles_errors
+def run(workspace: Path, as_of: str | None, formats: str) -> None:
+    """รอบงานประจำคืน / One nightly cycle: mail in, ingest, report, mail out."""
+    from tps_batch.run import run_cycle
+
+    result = run_cycle(_settings(workspace), as_of=parse_as_of(as_of) if as_of else None,
+                       formats=tuple(f.strip() for f in formats.split(",") if f.strip()))
+    for stage in result.stages:
+        mark = "✓" if stage.ok else "✗"
+        click.echo(f"{mark} {stage.name:<9} {stage.seconds:6.1f} s  {stage.summary or stage.error}")
+    click.echo(f"รอบที่ {result.run_id}: {result.outcome} / run {result.run_id}: {result.outcome}")
+    if result.dashboard:
+        click.echo(f"ภาพรวม / dashboard: {result.dashboard}")
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@handles_errors
+def status(workspace: Path, as_json: bool) -> None:
+    """สถานะ / Last runs, files waiting, dataset counts, next scheduled run."""
+    from tps_batch.status import workspace_status
+
+    data = workspace_status(_settings(workspace))
+    if as_json:
+        _json(data)
+        return
+    click.echo(f"ไฟล์รอในกล่องรับ / waiting in inbox: {data['inbox_waiting']}")
+    click.echo("ข้อมูล / dataset: " + ", ".join(f"{k} {v}" for k, v in data["dataset"].items()))
+    click.echo(f"รอบถัดไป / next scheduled run: {data['next_run']}")
+    for r in data["runs"]:
+        click.echo(f"  #{r['id']} {r['started_at']} → {r['ended_at'] or '…'} {r['outcome']} "
+                   f"({r['trigger']}) {r['counts'] or ''}")
+    if not data["runs"]:
+        click.echo("ยังไม่เคยทำงาน / no runs yet")
+
+
+@main.command()
+@workspace_option
+@click.option("--as-of", "as_of", help="fixed as-of date for the reports (default: each day)")
+@handles_errors
+def schedule(workspace: Path, as_of: str | None) -> None:
+    """ทำงานทุกคืนตามเวลา run_time / Stay in the foreground and run nightly."""
+    from tps_batch.scheduler import Scheduler, next_slot, utc_now
+
+    ws = _settings(workspace)
+    click.echo(f"ทำงานทุกวันเวลา {ws.run_time} ({ws.timezone}) — รอบถัดไป / next: "
+               f"{next_slot(utc_now(), ws.run_time, ws.timezone):%Y-%m-%d %H:%M %Z}; "
+               "Ctrl-C / SIGTERM to stop")
+    Scheduler(ws, as_of=parse_as_of(as_of) if as_of else None).serve()
+    click.echo("หยุดแล้ว / stopped")
+
+
 @main.command("errors")
 @click.option("--markdown", is_flag=True, help="the docs page (docs/errors.md)")
 @click.option("--json", "as_json", is_flag=True, help="JSON output")

@@ -1,0 +1,34 @@
+"""``tps status``: what a planning officer checks in the morning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from tps_batch import store
+from tps_batch.run import last_runs
+from tps_batch.scheduler import next_slot, utc_now
+from tps_batch.settings import Settings
+
+
+def workspace_status(ws: Settings, *, limit: int = 5) -> dict[str, Any]:
+    inbox = ws.path("inbox")
+    waiting = sum(1 for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(
+        (".", "~$"))) if inbox.is_dir() else 0
+    engine = store.connect(ws.db_url)
+    s = store.submissions
+    with engine.connect() as conn:
+        by_status = dict(conn.execute(sa.select(s.c.status, sa.func.count())
+                                      .group_by(s.c.status)).all())
+        current = conn.execute(sa.select(sa.func.count()).where(s.c.is_current.is_(True))
+                               ).scalar()
+    engine.dispose()
+    return {
+        "workspace": str(ws.workspace), "fiscal_year": ws.fiscal_year,
+        "inbox_waiting": waiting,
+        "dataset": {"submissions": sum(by_status.values()), **by_status,
+                    "current_projects": current},
+        "next_run": next_slot(utc_now(), ws.run_time, ws.timezone).isoformat(),
+        "runs": last_runs(ws, limit),
+    }
