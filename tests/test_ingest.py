@@ -261,3 +261,17 @@ def test_validate_command_is_a_dry_run(ws, tmp_path: Path) -> None:
     assert data[0]["findings"][0]["location"].endswith("!C7")
     assert not (ws.workspace / "tps.sqlite").exists() or rows(
         ws.workspace, "select count(*) from submissions") == [(0,)]
+
+
+def test_validate_without_a_workspace_checks_the_file_alone(tmp_path: Path) -> None:
+    """A clerk with only the template: spec and rule checks, no plan checks."""
+    bad = fx.submission(tmp_path / "bad.xlsx", values={"group": "ไม่มีกลุ่มนี้"},
+                        tables={"activities": fx.activity(actual_date="31 เม.ย. 2567")})
+    empty = tmp_path / "no-workspace"
+    empty.mkdir()
+    res = CliRunner().invoke(main, ["validate", "-w", str(empty), "--json", str(bad)])
+    assert res.exit_code == 1, res.output
+    import json
+
+    codes = [f["code"] for f in json.loads(res.output)[0]["findings"]]
+    assert codes == ["bad-date"]  # the unknown group needs a plan to be judged

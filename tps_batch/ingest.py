@@ -113,9 +113,10 @@ def check_files(paths: list[Path], ws: Settings | None) -> list[tuple[Path, Subm
     plan = read_plan(ws.path("plan")) if ws and ws.path("plan").is_file() else None
     out = []
     for path, sub in read_many(paths, ws, fiscal_year=ws.fiscal_year if ws else None):
-        fy = ws.fiscal_year if ws else (sub.values.get("fiscal_year") or 0)
-        validate(sub, plan, fiscal_year=fy, received=dt.date.today(),
-                 far_factor=ws.far_above_factor if ws else 3.0)
+        fy = ws.fiscal_year if ws else sub.values.get("fiscal_year")
+        if isinstance(fy, int) and 2400 <= fy <= 2700:  # without a workspace: the file's own
+            validate(sub, plan, fiscal_year=fy, received=dt.date.today(),
+                     far_factor=ws.far_above_factor if ws else 3.0)
         for f in sub.findings:
             f.file = path.name
         out.append((path, sub))
