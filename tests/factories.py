@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,26 @@ def need(tool: str) -> str:
             pytest.fail(f"{tool} is required (see scripts/setup-system)")
         pytest.skip(f"{tool} not installed (see scripts/setup-system)")
     return path
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(workspace: Path) -> Iterator[None]:
+    """Another process holds the workspace lock until the block ends; then it is SIGKILLed,
+    so no clean-up code of its own runs (a stale lock must not block anyone)."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from tps_batch.lock import workspace_lock\n"
+         "with workspace_lock(sys.argv[1]):\n print('locked', flush=True); time.sleep(60)",
+         str(workspace)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 FY = 2567  # 1 Oct 2023 – 30 Sep 2024

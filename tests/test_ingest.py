@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -122,19 +121,10 @@ def test_watched_folder_rereads_only_changed_content(tmp_path: Path) -> None:
 
 
 def test_lock_blocks_a_second_run_and_a_killed_holder_does_not(ws) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from tps_batch.lock import workspace_lock\n"
-         "with workspace_lock(sys.argv[1]):\n print('locked', flush=True); time.sleep(60)",
-         str(ws.workspace)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with fx.lock_held_elsewhere(ws.workspace):
         result = CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)])
         assert result.exit_code == 1
         assert "another tps run" in result.output and "PID" in result.output
-    finally:
-        holder.kill()  # SIGKILL: no clean-up code runs
-        holder.wait()
     with workspace_lock(ws.workspace):  # the stale lock file does not block
         pass
     assert CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)]).exit_code == 0

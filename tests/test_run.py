@@ -104,20 +104,11 @@ def test_scheduler_catches_up_once_with_a_fake_clock(tmp_path: Path) -> None:
 
 def test_scheduled_job_never_overlaps_a_running_cycle(tmp_path: Path) -> None:
     ws = fx.make_workspace(tmp_path / "ws", pdf_engine="none")
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from tps_batch.lock import workspace_lock\n"
-         "with workspace_lock(sys.argv[1]):\n print('locked', flush=True); time.sleep(60)",
-         str(ws.workspace)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with fx.lock_held_elsewhere(ws.workspace):
         sched = Scheduler(ws)
         sched.job()
         assert sched.runs == ["skipped:schedule"]
         assert last_runs(ws) == []  # nothing ran, nothing half-recorded
-    finally:
-        holder.kill()
-        holder.wait()
     with workspace_lock(ws.workspace):
         pass
 

@@ -19,7 +19,7 @@ from typing import Any
 from tps_batch import errors
 from tps_batch.errors import Finding, TpsError
 from tps_batch.read import load_grids, read_tables
-from tps_batch.spec import Choice, Column, Table, WorkbookSpec
+from tps_batch.spec import REPORT_KINDS, Choice, Column, Table, WorkbookSpec
 
 PLAN_TEMPLATE_ID = "tps-action-plan"
 PLAN_VERSION = "1.0"
@@ -34,10 +34,7 @@ PLAN_STATUSES = (
     Choice("approved", "อนุมัติ", "approved"),
     Choice("cancelled", "ยกเลิก", "cancelled"),
 )
-PERIOD_KINDS = (
-    Choice("progress", "รายงานความก้าวหน้า", "progress report"),
-    Choice("final", "รายงานฉบับสมบูรณ์", "final report"),
-)
+PERIOD_KINDS = REPORT_KINDS  # a calendar period expects one kind of report
 
 
 def _c(key: str, th: str, en: str, typ: str, required: bool = False,
