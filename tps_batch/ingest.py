@@ -159,7 +159,7 @@ def _finish(ws: Settings, engine: Engine, sids: list[int]) -> int:
             else:
                 atomic_copy(source, kept)
                 _failpoint("copied")
-        if sub["source"] == "inbox" and kept.exists() and source.exists() \
+        if sub["source"] != "watched" and kept.exists() and source.exists() \
                 and sha256_of(source) == sub["sha256"]:
             source.unlink()
             _failpoint("unlinked")
@@ -196,15 +196,31 @@ def _remember(conn: Connection, cand: Candidate) -> None:
                                                   mtime_ns=cand.mtime_ns, sha256=cand.sha256))
 
 
+def _origin(conn: Connection, cand: Candidate) -> dict[str, Any] | None:
+    """Where an inbox file really came from (e.g. e-mail), as recorded by whoever put it
+    there; consumed in the transaction that stores the file, so it never outlives it."""
+    if cand.source != "inbox":
+        return None
+    inc = store.incoming
+    row = conn.execute(sa.select(inc).where(inc.c.path == cand.rel)).first()
+    if row is None:
+        return None
+    conn.execute(inc.delete().where(inc.c.path == cand.rel))
+    return dict(row._mapping)
+
+
 def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Submission]],
                  result: IngestResult) -> list[int]:
     sids = []
     with engine.begin() as conn:
         for cand, sub in batch:
+            origin = _origin(conn, cand)
             item = store.Incoming(
                 file_name=cand.path.name, sha256=cand.sha256, size=cand.size,
-                source=cand.source, source_path=cand.rel, received_at=cand.received_at,
-                submission=sub, fiscal_year=ws.fiscal_year)
+                source=origin["source"] if origin else cand.source, source_path=cand.rel,
+                received_at=(origin and origin["received_at"]) or cand.received_at,
+                submission=sub, fiscal_year=ws.fiscal_year,
+                source_detail=origin["detail"] if origin else None)
             sid = store.insert_submission(conn, item)
             status = store.status_of(sub.findings)
             conn.execute(store.submissions.update().where(store.submissions.c.id == sid).values(
@@ -291,6 +307,8 @@ def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
     with engine.begin() as conn:
         for cand in dups:
             _remember(conn, cand)
+            if cand.source == "inbox":
+                _origin(conn, cand)
     for cand in dups:
         if cand.source != "inbox":
             continue

@@ -233,3 +233,33 @@ def known_hashes(conn: Connection, hashes: Iterable[str]) -> dict[str, dict[str,
         for row in conn.execute(sa.select(submissions).where(submissions.c.sha256.in_(chunk))):
             out[row.sha256] = dict(row._mapping)
     return out
+
+
+mail_messages = sa.Table(
+    "mail_messages", metadata,
+    # One e-mail taken from the mailbox: recorded so that no rerun or crash takes it twice.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("message_id", sa.Text, nullable=False, unique=True),  # or sha256:<raw message>
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    sa.Column("received_at", sa.DateTime),
+    sa.Column("files", sa.JSON),                        # [{name, saved, staged, size, reason}]
+    # status: staged (files not yet in the inbox) | saved | no-attachments | auto-submitted
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("handled_at", sa.DateTime, nullable=False),
+    sa.Column("moved_at", sa.DateTime),                 # left the mailbox folder
+)
+
+mail_sent = sa.Table(
+    "mail_sent", metadata,
+    # Mail the SMTP server accepted (or could never be sent): never sent again.
+    sa.Column("key", sa.Text, primary_key=True),        # receipt:<id> | reminder:<day>:<group>
+    sa.Column("kind", sa.Text, nullable=False),         # receipt | reminder
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), index=True),
+    sa.Column("group_name", sa.Text),
+    sa.Column("day", sa.Date),
+    sa.Column("recipient", sa.Text),
+    sa.Column("message_id", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),       # sent | no-recipient
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+)
