@@ -414,3 +414,30 @@ def test_reminders_once_a_day_to_heads_with_an_address(
     nextday = send_reminders(ws, engine, items, today=day + dt.timedelta(days=1))
     assert nextday.sent == 1 and len(smtp_server.received) == 2
     engine.dispose()
+
+
+# --- 5. the whole nightly cycle ------------------------------------------------------------
+
+def test_two_nightly_runs_take_each_message_once_and_mail_once(
+        tmp_path: Path, dovecot: Dovecot, smtp_server: SmtpServer,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tps_batch.run import last_runs, run_cycle
+
+    ws = mail_ws(tmp_path / "ws", monkeypatch, imap=dovecot, smtp=smtp_server,
+                 pdf_engine="none")
+    dovecot.append(message("alice@school.example", "P01", [("p01.xlsx", workbook(tmp_path, 8))]),
+                   message("bob@school.example", "bad", [("bad.xlsx", workbook(
+                       tmp_path, 9, project_code="P99"))]))
+    first = run_cycle(ws, as_of=dt.date(2024, 3, 1))
+    assert first.outcome == "ok", [(s.name, s.error) for s in first.stages]
+    assert [s.name for s in first.stages] == ["mail-in", "ingest", "report", "mail-out"]
+    assert first.counts["accepted"] + first.counts["rejected"] == 2
+    second = run_cycle(ws, as_of=dt.date(2024, 3, 1))
+    assert second.outcome == "ok" and second.counts["mail_files"] == 0
+    assert len(db_rows(ws, store.submissions)) == 2
+    to = Counter(r[0] for r, _ in smtp_server.received)
+    assert to["alice@school.example"] == 1 and to["bob@school.example"] == 1
+    # group heads in the plan get today's overdue items once, however many runs
+    heads = {g["email"] for g in fx.PLAN_ROWS["groups"]}
+    assert {r for r in to if r in heads} and all(to[h] <= 1 for h in heads)
+    assert [r["outcome"] for r in last_runs(ws)] == ["ok", "ok"]
