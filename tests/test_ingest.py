@@ -265,3 +265,42 @@ def test_validate_without_a_workspace_checks_the_file_alone(tmp_path: Path) -> N
 
     codes = [f["code"] for f in json.loads(res.output)[0]["findings"]]
     assert codes == ["bad-date"]  # the unknown group needs a plan to be judged
+
+
+def _template_like(path: Path, *, giant: bool = False) -> Path:
+    """A workbook that passes as the standard template, whose activities sheet holds either
+    400,000 cells (slow to read) or two cells spanning the whole grid (calamine allocates the
+    full range and aborts its process)."""
+    import xlsxwriter
+
+    from tps_batch.spec import META_SHEET, SPEC
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = wb.add_worksheet(SPEC.table("activities").sheet)
+    if giant:
+        sheet.write_number(0, 0, 1)
+        sheet.write_number(1_048_575, 16_383, 2)
+    else:
+        for r in range(40_000):
+            for c in range(10):
+                sheet.write_number(r, c, r * c)
+    meta = wb.add_worksheet(META_SHEET)
+    meta.write_string(0, 0, "template_id")
+    meta.write_string(0, 1, SPEC.template_id)
+    meta.write_string(1, 0, "version")
+    meta.write_string(1, 1, SPEC.version)
+    wb.close()
+    return path
+
+
+def test_a_parse_over_time_or_memory_is_a_finding(tmp_path: Path) -> None:
+    ws = fx.make_workspace(tmp_path / "ws", parse_timeout_s=0.1, max_ratio=10_000.0)
+    _template_like(ws.path("inbox") / "slow.xlsx")
+    _template_like(ws.path("inbox") / "giant.xlsx", giant=True)
+    fx.submission(ws.path("inbox") / "good.xlsx")
+    result = ingest(ws)
+    assert result.accepted == 1 and result.rejected == 2
+    codes = dict(rows(ws.workspace, "select s.file_name, f.code from findings f join "
+                                    "submissions s on s.id = f.submission_id"))
+    assert codes["slow.xlsx"] == "parse-timeout"
+    assert codes["giant.xlsx"] == "parse-crashed"

@@ -26,10 +26,10 @@ from tps_batch import errors, store
 from tps_batch.atomic import atomic_copy
 from tps_batch.collect import Candidate, collect, sha256_of
 from tps_batch.errors import Finding
-from tps_batch.guard import GuardLimits, inspect
+from tps_batch.guard import GuardLimits
 from tps_batch.lock import workspace_lock
 from tps_batch.plan import read_plan
-from tps_batch.read import Submission, read_submission
+from tps_batch.read import Submission, guard_and_read
 from tps_batch.receipt import write_annotated, write_html
 from tps_batch.settings import Settings
 from tps_batch.validate import validate
@@ -75,17 +75,6 @@ def limits_of(ws: Settings) -> GuardLimits:
                        max_member_mb=ws.max_member_mb, max_ratio=ws.max_ratio)
 
 
-def read_file(task: tuple[str, GuardLimits, str, int | None]) -> Submission:
-    """Guard then read one file. Runs in a worker process: it may die, the run won't."""
-    path, limits, macros, fiscal_year = task
-    guarded = inspect(Path(path), limits, macros=macros)
-    if not guarded.ok:
-        return Submission(findings=list(guarded.findings))
-    sub = read_submission(Path(path), fiscal_year=fiscal_year)
-    sub.findings[:0] = guarded.findings
-    return sub
-
-
 def read_many(paths: list[Path], ws: Settings | None, *, fiscal_year: int | None = None,
               ) -> Iterable[tuple[Path, Submission]]:
     """Read files in isolated workers; a worker's death or timeout becomes a finding."""
@@ -94,7 +83,7 @@ def read_many(paths: list[Path], ws: Settings | None, *, fiscal_year: int | None
     timeout = ws.parse_timeout_s if ws else 30.0
     memory = ws.parse_memory_mb if ws else 1024
     tasks = [(str(p), limits, macros, fiscal_year) for p in paths]
-    for task, outcome in run_isolated(read_file, tasks, workers=ws.workers if ws else 2,
+    for task, outcome in run_isolated(guard_and_read, tasks, workers=ws.workers if ws else 2,
                                       timeout_s=timeout, memory_mb=memory):
         if outcome.status == "ok":
             sub = outcome.value

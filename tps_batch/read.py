@@ -225,6 +225,22 @@ def load_grids(path: Path, sheets: list[str]) -> dict[str, Grid]:
             close()
 
 
+def guard_and_read(task: tuple[str, Any, str, int | None]) -> Submission:
+    """Guard then read one file: what a worker process runs (it may die; the run won't).
+
+    Lives here, not in ingest, so a worker imports only the guard and the reader.
+    """
+    from tps_batch.guard import inspect
+
+    path, limits, macros, fiscal_year = task
+    guarded = inspect(Path(path), limits, macros=macros)
+    if not guarded.ok:
+        return Submission(findings=list(guarded.findings))
+    sub = read_submission(Path(path), fiscal_year=fiscal_year)
+    sub.findings[:0] = guarded.findings
+    return sub
+
+
 def read_submission(path: Path, spec: WorkbookSpec = SPEC,
                     fiscal_year: int | None = None) -> Submission:
     """Read one standard workbook. Runs inside a worker process (see ingest)."""

@@ -41,6 +41,7 @@ R = TypeVar("R")
 
 START_METHOD = "forkserver" if sys.platform.startswith("linux") else "spawn"
 _READY = "tps-worker-ready"
+STARTUP_GRACE_S = 30.0  # how long a new worker may take to import fn's module
 _PARENT_CHECK_S = 1.0  # how often an idle worker checks that its parent is still there
 
 
@@ -144,7 +145,9 @@ class _Pool:
                 results.append((item, Outcome("error", error=f"cannot pass item: {exc}")))
                 continue
             worker = self._send(data)
-            worker.item, worker.deadline = item, time.monotonic() + self.timeout_s
+            # a new worker's clock starts at its handshake: start-up is not the file's fault
+            grace = 0.0 if worker.ready else STARTUP_GRACE_S
+            worker.item, worker.deadline = item, time.monotonic() + self.timeout_s + grace
             self.busy[worker.conn] = worker
 
     def _send(self, data: bytes | memoryview) -> _Worker:
@@ -186,6 +189,7 @@ class _Pool:
                 data = worker.conn.recv_bytes()
                 if not worker.ready:  # the first message is always the handshake
                     worker.ready, data = True, None
+                    worker.deadline = time.monotonic() + self.timeout_s
         except (EOFError, OSError):
             eof = True
         if data is None:
