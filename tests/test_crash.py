@@ -73,7 +73,7 @@ def check_state(ws: Path, originals: Path) -> None:
     assert all(n == 1 for _, n in current)
 
 
-@pytest.mark.parametrize("kill_at", ["inserted:20", "committed:1", "copied:5", "copied:33",
+@pytest.mark.parametrize("kill_at", ["inserted:1", "committed:1", "copied:5", "copied:33",
                                      "unlinked:12", "receipt:40", "time:0.9"])
 def test_kill_then_rerun(tmp_path: Path, originals: Path, kill_at: str) -> None:
     ws = fx.make_workspace(tmp_path / "ws").workspace

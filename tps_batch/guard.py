@@ -30,7 +30,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _RATIO_MIN_BYTES = MIB  # small parts legitimately compress very well (repeated styles, empty cells)
-_XML_HEAD = 65536  # how much of each XML part is inflated to look for a DTD
+_XML_HEAD = 65536  # how much of each XML part is inflated to look for a DTD, at most
+_XML_FIRST = 4096  # the first read; more only while the prolog has not ended
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _MAX_MEMBER_FINDINGS = 5  # one bomb with 1000 bad parts still gets a readable receipt
 _MACRO_POLICIES = ("warn", "reject", "accept")
@@ -257,7 +258,11 @@ def _member_findings(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
             continue
         try:
             with zf.open(info) as fh:
-                head = fh.read(_XML_HEAD)
+                # inflate only as far as the root element: 4 KiB nearly always
+                head = fh.read(_XML_FIRST)
+                while len(head) < _XML_HEAD and _prolog_open(head) and \
+                        (more := fh.read(min(len(head), _XML_HEAD - len(head)))):
+                    head += more
         except Exception as exc:  # noqa: BLE001 - bad CRC, unknown method, broken header
             findings.append(make("corrupt-zip", file=name,
                                  detail=f"{info.filename}: {_short(exc)}"))
@@ -271,30 +276,47 @@ _DTD = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
 _SPACE = re.compile(rb"[\s\xef\xbb\xbf\xff\xfe]*")
 
 
-def _declares_entities(head: bytes) -> bool:
-    """True if the XML head has a DTD, or a prolog too long to see where the root starts.
+def _prolog(head: bytes) -> str:
+    """Where ``head`` stands: "dtd" (a DOCTYPE/ENTITY), "root" (the root element reached
+    without one), "open" (the prolog has not ended yet) or "unclosed" (a comment or
+    processing instruction that does not end within ``head``).
 
-    NUL bytes are dropped first so that UTF-16/32 text cannot hide the markup. A DTD
-    may only stand before the root element, so a prolog padded past 64 KiB with
-    comments (to push the DOCTYPE out of sight) is treated as one.
+    NUL bytes are dropped first so that UTF-16/32 text cannot hide the markup.
     """
     text = head.replace(b"\x00", b"")
     if _DTD.search(text):
-        return True
+        return "dtd"
     pos, end = 0, len(text)
     while True:
         pos = _SPACE.match(text, pos).end()
         if pos >= end:
-            return end > 0 and len(head) >= _XML_HEAD
+            return "open"
         if text.startswith(b"<?", pos):
             close = text.find(b"?>", pos)
         elif text.startswith(b"<!--", pos):
             close = text.find(b"-->", pos)
         else:
-            return False  # the root element (or non-XML text the parser will reject)
+            return "root"  # the root element (or non-XML text the parser will reject)
         if close < 0:
-            return True
+            return "unclosed"
         pos = close + 2
+
+
+def _prolog_open(head: bytes) -> bool:
+    """More must be inflated to decide."""
+    return _prolog(head) in ("open", "unclosed")
+
+
+def _declares_entities(head: bytes) -> bool:
+    """True if the XML head has a DTD, or a prolog too long to see where the root starts.
+
+    A DTD may only stand before the root element, so a prolog padded past 64 KiB with
+    comments (to push the DOCTYPE out of sight) is treated as one.
+    """
+    state = _prolog(head)
+    if state == "open":
+        return bool(head.replace(b"\x00", b"")) and len(head) >= _XML_HEAD
+    return state in ("dtd", "unclosed")
 
 
 def _mimetype(zf: zipfile.ZipFile) -> str:

@@ -155,73 +155,99 @@ class Incoming:
     kept_path: str | None = None
 
 
-def insert_submission(conn: Connection, item: Incoming) -> int:
-    """Insert one submission with its findings and content; returns its id."""
-    sub = item.submission
-    status = status_of(sub.findings)
-    values = sub.values
-    sid = conn.execute(submissions.insert().values(
-        fiscal_year=values.get("fiscal_year") or item.fiscal_year,
-        project_code=values.get("project_code"), file_name=item.file_name, sha256=item.sha256,
-        size=item.size, source=item.source, source_path=item.source_path,
-        source_detail=item.source_detail, received_at=item.received_at,
-        template_version=sub.template_version, status=status,
-        report_kind=values.get("report_kind"), as_of=values.get("as_of"),
-        errors=sum(f.severity == "error" for f in sub.findings),
-        warnings=sum(f.severity == "warning" for f in sub.findings),
-        is_current=False, kept_path=item.kept_path, receipt_done=False,
-    )).inserted_primary_key[0]
-    if sub.findings:
-        conn.execute(findings.insert(), [
+def insert_many(conn: Connection, items: list[Incoming],
+                kept_path: Any = None) -> list[int]:
+    """Insert a batch of submissions with their findings and content; returns their ids.
+
+    One INSERT per table per batch (not per file): the nightly run's cost stays close to
+    the cost of reading the files. ``kept_path(sid, item)`` names each kept original, which
+    depends on the id the database gives.
+    """
+    if not items:
+        return []
+    heads = []
+    for item in items:
+        sub, values = item.submission, item.submission.values
+        heads.append({
+            "fiscal_year": values.get("fiscal_year") or item.fiscal_year,
+            "project_code": values.get("project_code"), "file_name": item.file_name,
+            "sha256": item.sha256, "size": item.size, "source": item.source,
+            "source_path": item.source_path, "source_detail": item.source_detail,
+            "received_at": item.received_at, "template_version": sub.template_version,
+            "status": status_of(sub.findings), "report_kind": values.get("report_kind"),
+            "as_of": values.get("as_of"),
+            "errors": sum(f.severity == "error" for f in sub.findings),
+            "warnings": sum(f.severity == "warning" for f in sub.findings),
+            "is_current": False, "kept_path": None, "receipt_done": False})
+    sids = [r[0] for r in conn.execute(
+        submissions.insert().returning(submissions.c.id, sort_by_parameter_order=True), heads)]
+    if kept_path is not None:
+        conn.execute(submissions.update().where(submissions.c.id == sa.bindparam("sid"))
+                     .values(kept_path=sa.bindparam("kp")),
+                     [{"sid": sid, "kp": kept_path(sid, item)}
+                      for sid, item in zip(sids, items, strict=True)])
+    rows: dict[str, list[dict[str, Any]]] = {"findings": [], "projects": [], "signoffs": []}
+    stored = []
+    for sid, item, head in zip(sids, items, heads, strict=True):
+        sub = item.submission
+        rows["findings"] += [
             {"submission_id": sid, "code": f.code, "severity": f.severity,
              "message_th": f.message_th, "message_en": f.message_en, "sheet": f.sheet,
              "cell": f.cell, "table_key": f.table, "row": f.row, "column_key": f.column}
-            for f in sub.findings])
-    if status != "rejected":
-        _insert_content(conn, sid, sub)
-        refresh_current(conn, values.get("fiscal_year") or item.fiscal_year,
-                        values.get("project_code"))
-    return sid
+            for f in sub.findings]
+        if head["status"] != "rejected":
+            _content_rows(rows, sid, sub)
+            stored.append((head["fiscal_year"], head["project_code"]))
+    for name, batch in rows.items():
+        if batch:
+            conn.execute(metadata.tables[name].insert(), batch)
+    refresh_current(conn, stored)
+    return sids
 
 
-def _insert_content(conn: Connection, sid: int, sub: Submission) -> None:
+def _content_rows(rows: dict[str, list[dict[str, Any]]], sid: int, sub: Submission) -> None:
     code = sub.values.get("project_code")
-    conn.execute(projects.insert().values(
-        submission_id=sid, **{f.key: sub.values.get(f.key) for f in PROJECT_FIELDS}))
-    conn.execute(signoffs.insert(), [
+    rows["projects"].append(
+        {"submission_id": sid, **{f.key: sub.values.get(f.key) for f in PROJECT_FIELDS}})
+    rows["signoffs"] += [
         {"submission_id": sid, "project_code": code, "seq": i + 1, "role": role,
          "name": sub.values.get(f"{role}_name"), "position": sub.values.get(f"{role}_position"),
          "date": sub.values.get(f"{role}_date")}
-        for i, (role, _th) in enumerate(SIGNOFF_ROLES)])
+        for i, (role, _th) in enumerate(SIGNOFF_ROLES)]
     for key, table in CONTENT_TABLES.items():
-        rows = sub.tables.get(key, [])
-        if rows:
-            keys = [c.name for c in table.columns if c.name not in
-                    ("submission_id", "project_code", "seq")]
-            conn.execute(table.insert(), [
-                {"submission_id": sid, "project_code": code, "seq": i + 1,
-                 **{k: r.get(k) for k in keys}}
-                for i, r in enumerate(rows)])
+        keys = [c.name for c in table.columns
+                if c.name not in ("submission_id", "project_code", "seq")]
+        rows.setdefault(key, []).extend(
+            {"submission_id": sid, "project_code": code, "seq": i + 1,
+             **{k: r.get(k) for k in keys}}
+            for i, r in enumerate(sub.tables.get(key, [])))
 
 
-def refresh_current(conn: Connection, fiscal_year: int, project_code: str | None) -> None:
+def refresh_current(conn: Connection, projects_: list[tuple[int, str | None]]) -> None:
     """The current submission of a project is its accepted one with the latest
     (as-of date, received time, id); the others point to it as superseded."""
-    if not project_code:
+    wanted = {(fy, code) for fy, code in projects_ if code}
+    if not wanted:
         return
     s = submissions
-    rows = conn.execute(
-        sa.select(s.c.id, s.c.as_of, s.c.received_at)
-        .where(s.c.fiscal_year == fiscal_year, s.c.project_code == project_code,
-               s.c.status != "rejected")
-    ).all()
-    if not rows:
-        return
-    best = max(rows, key=lambda r: (r.as_of or dt.date.min, r.received_at, r.id)).id
-    ids = [r.id for r in rows]
-    conn.execute(s.update().where(s.c.id.in_(ids))
-                 .values(is_current=False, superseded_by=best))
-    conn.execute(s.update().where(s.c.id == best).values(is_current=True, superseded_by=None))
+    found: dict[tuple[int, str], list[Any]] = {}
+    codes = sorted({code for _fy, code in wanted})
+    for i in range(0, len(codes), 500):
+        for r in conn.execute(sa.select(s.c.id, s.c.fiscal_year, s.c.project_code, s.c.as_of,
+                                        s.c.received_at)
+                              .where(s.c.project_code.in_(codes[i:i + 500]),
+                                     s.c.status != "rejected")):
+            if (r.fiscal_year, r.project_code) in wanted:
+                found.setdefault((r.fiscal_year, r.project_code), []).append(r)
+    updates = []
+    for group in found.values():
+        best = max(group, key=lambda r: (r.as_of or dt.date.min, r.received_at, r.id)).id
+        updates += [{"sid": r.id, "cur": r.id == best, "sup": None if r.id == best else best}
+                    for r in group]
+    if updates:
+        conn.execute(s.update().where(s.c.id == sa.bindparam("sid"))
+                     .values(is_current=sa.bindparam("cur"), superseded_by=sa.bindparam("sup")),
+                     updates)
 
 
 def known_hashes(conn: Connection, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -296,3 +296,58 @@ def _limit_resources(memory_mb: int) -> None:
             resource.setrlimit(which, (value, value))
         except (ValueError, OSError):  # e.g. macOS refuses RLIMIT_AS
             pass
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterator[T], *, size: int = 256) -> Iterator[T]:
+    """Drive ``items`` from a background thread, ``size`` results ahead of the consumer.
+
+    Ingest uses it so the worker pool keeps reading files while the main thread stores and
+    files away the previous batch (both mostly wait on I/O, so the GIL is no obstacle).
+    Closing the returned generator stops the producer and closes ``items`` in its thread.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue[Any] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer to raise
+            box.put(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close:
+                close()
+            box.put(_DONE)
+
+    thread = threading.Thread(target=produce, name="tps-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting to put
+            try:
+                box.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()

@@ -1,0 +1,158 @@
+"""Run each benchmark step as a whole process and measure its wall time and peak RSS.
+
+A step is one child process, started with ``subprocess.Popen``, timed with
+``time.perf_counter`` from before the start to after the reap, and reaped with
+``os.wait4`` for its rusage. The start and the reap happen in a tiny launcher process
+(``python -S``, about 10 MB), not in this one: Linux starts a child through vfork and, at
+exec, counts the *parent's* peak RSS into the child's ``ru_maxrss``, so a child of this
+process (which holds a corpus's task list) would never show less than this process's peak.
+``ru_maxrss`` (KiB on Linux) is the peak resident set of the child or of the largest
+descendant it reaped itself — for ``tps ingest`` that is its main process (the reading
+workers are children of the forkserver, which is not reaped before the command exits).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import FY, Corpus
+from tps_batch import demo
+from tps_batch.settings import SETTINGS_FILE, render_toml
+
+REPO = Path(__file__).resolve().parent.parent
+_INGEST = re.compile(r"\(accepted (\d+), with warnings (\d+), rejected (\d+), duplicates (\d+)")
+_REPORT = re.compile(r"wrote (\d+) file\(s\), (\d+) unchanged")
+
+
+@dataclass
+class Step:
+    """One measured process."""
+
+    step: str
+    n: int                      # workbooks in the workspace (or folder) it worked on
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    ms_per_workbook: float = 0.0
+    ratio_to_floor: float | None = None  # per workbook: seconds / floor seconds at equal n
+    note: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _maxrss_mb(kib_or_bytes: int) -> float:
+    """ru_maxrss in MB: KiB on Linux, bytes on macOS."""
+    return kib_or_bytes / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every child: this repository first on the import path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env.pop("TPS_KILL_AT", None)
+    return env
+
+
+_LAUNCHER = """\
+import os, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - started
+proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+with open(sys.argv[1], "w") as fh:
+    fh.write(f"{seconds!r} {usage.ru_maxrss} {proc.returncode}")
+"""
+
+
+def run_process(argv: list[str], log_stem: Path, *, cwd: Path | None = None,
+                ) -> tuple[float, float, int]:
+    """Run ``argv`` to its end: (wall seconds, peak RSS MB, exit code). Output to log files."""
+    log_stem.parent.mkdir(parents=True, exist_ok=True)
+    measured = log_stem.with_suffix(".rusage")
+    measured.unlink(missing_ok=True)
+    with open(log_stem.with_suffix(".out"), "wb") as out, \
+            open(log_stem.with_suffix(".err"), "wb") as err:
+        subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, str(measured), *argv],
+                       stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env(),
+                       cwd=cwd or REPO, check=True)
+    seconds, maxrss, code = measured.read_text(encoding="utf-8").split()
+    return float(seconds), _maxrss_mb(int(maxrss)), int(code)
+
+
+def tps(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "tps_batch.cli", *map(str, args)]
+
+
+def reader(kind: str, folder: Path) -> list[str]:
+    return [sys.executable, "-m", "bench.readers", kind, str(folder)]
+
+
+def make_workspace(path: Path, corpus: Corpus) -> Path:
+    """A fresh, empty workspace whose ``watched = ["corpus"]`` is the corpus (a symlink)."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    for folder in demo.FOLDERS:
+        (path / folder).mkdir()
+    (path / "corpus").symlink_to(os.path.relpath(corpus.folder, path), target_is_directory=True)
+    (path / "plan.xlsx").symlink_to(os.path.relpath(corpus.plan, path))
+    (path / SETTINGS_FILE).write_text(render_toml(
+        {"office_name": demo.OFFICE, "fiscal_year": FY, "watched": ["corpus"]}), "utf-8")
+    return path
+
+
+def warm(corpus: Corpus) -> None:
+    """Read every file once, so that every step finds the corpus in the page cache."""
+    for path in [corpus.plan, *corpus.files()]:
+        path.read_bytes()
+
+
+class Runner:
+    """Runs steps one after another, keeps their logs under ``logs`` and their results."""
+
+    def __init__(self, logs: Path, log: Callable[[str], None] = print) -> None:
+        self.logs, self.log = logs, log
+        self.steps: list[Step] = []
+
+    def run(self, name: str, argv: list[str], n: int, *, note: str = "") -> Step:
+        slug = f"{len(self.steps) + 1:02d}-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        seconds, rss, code = run_process(argv, self.logs / slug)
+        stdout = (self.logs / f"{slug}.out").read_text("utf-8", errors="replace")
+        step = Step(name, n, seconds, rss, code, seconds * 1000 / max(n, 1), note=note)
+        _parse(step, stdout)
+        if code != 0:
+            tail = (self.logs / f"{slug}.err").read_text("utf-8", errors="replace")[-400:]
+            step.note = f"{step.note}; exit {code}: {tail.strip()}".lstrip("; ")
+        self.steps.append(step)
+        self.log(f"  {name:<44} {seconds:8.2f} s  {rss:7.1f} MB  {step.note}")
+        return step
+
+
+def _parse(step: Step, stdout: str) -> None:
+    """What the child said it did: files read, submissions stored, reports written."""
+    if m := _INGEST.search(stdout):
+        keys = ("accepted", "warnings", "rejected", "duplicates")
+        c = step.counts = dict(zip(keys, map(int, m.groups()), strict=True))
+        read = c["accepted"] + c["warnings"] + c["rejected"]
+        said = (f"read {read}: {c['accepted']} accepted, {c['warnings']} with warnings, "
+                f"{c['rejected']} rejected")
+        step.note = f"{step.note}; {said}" if step.note else said
+    elif m := _REPORT.search(stdout):
+        step.counts = {"written": int(m.group(1)), "unchanged": int(m.group(2))}
+        said = f"{m.group(1)} files written, {m.group(2)} unchanged"
+        step.note = f"{step.note}; {said}" if step.note else said
+    elif stdout.startswith("{"):
+        step.counts = json.loads(stdout.splitlines()[0])
+        step.note = f"{step.counts['files']} files, {step.counts['cells']:,} cells"

@@ -1,0 +1,124 @@
+"""After the commit: keep the original, clear the inbox, write the receipt, mark done.
+
+Every step is idempotent and keyed by the submission id the commit gave, so a run killed
+anywhere in here is finished by the next run (``pending``). Files of a batch are written
+without one flush each; a single ``os.sync`` makes the copies durable before any inbox
+file is removed, and the receipts durable before they are marked done.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tps_batch import store
+from tps_batch.atomic import atomic_copy, atomic_write
+from tps_batch.collect import sha256_of
+from tps_batch.errors import Finding
+from tps_batch.receipt import write_html
+from tps_batch.settings import Settings
+from tps_batch.workspace import safe_name
+
+_hits: dict[str, int] = {}
+
+
+def failpoint(name: str) -> None:
+    """Crash-test hook: ``TPS_KILL_AT=name:n`` SIGKILLs this process at the n-th pass."""
+    spec = os.environ.get("TPS_KILL_AT")
+    if spec and spec.partition(":")[0] == name:
+        _hits[name] = _hits.get(name, 0) + 1
+        if _hits[name] == int(spec.partition(":")[2] or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kept_rel(ws: Settings, sid: int, status: str, file_name: str) -> str:
+    """Where the original is kept: archive/ or rejected/, a name no other file can take."""
+    folder = "rejected" if status == "rejected" else "archive"
+    dest = ws.path(folder) / str(ws.fiscal_year) / f"{sid:06d}-{safe_name(file_name, 80)}"
+    return os.path.relpath(dest, ws.workspace)
+
+
+def pending(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return [r.id for r in conn.execute(
+            sa.select(store.submissions.c.id).where(store.submissions.c.receipt_done.is_(False))
+            .order_by(store.submissions.c.id))]
+
+
+def sweep_temporaries(ws: Settings) -> None:
+    """Half-written files of a killed run (we hold the lock, so nobody else is writing)."""
+    for folder in (ws.path("archive"), ws.path("rejected"), ws.output_dir / "receipts"):
+        if folder.is_dir():
+            for tmp in folder.rglob(".tmp-*"):
+                tmp.unlink(missing_ok=True)
+
+
+def _load(engine: Engine, sids: list[int]) -> tuple[list[dict[str, Any]],
+                                                     dict[int, list[Finding]]]:
+    s, f = store.submissions, store.findings
+    subs: list[dict[str, Any]] = []
+    found: dict[int, list[Finding]] = {sid: [] for sid in sids}
+    with engine.connect() as conn:
+        for i in range(0, len(sids), 500):
+            chunk = sids[i:i + 500]
+            subs += [dict(r._mapping) for r in conn.execute(
+                sa.select(s).where(s.c.id.in_(chunk)).order_by(s.c.id))]
+            for r in conn.execute(sa.select(f).where(f.c.submission_id.in_(chunk))
+                                  .order_by(f.c.id)):
+                found[r.submission_id].append(Finding(
+                    r.code, r.severity, r.message_th, r.message_en, sheet=r.sheet,
+                    cell=r.cell, table=r.table_key, row=r.row, column=r.column_key))
+    return subs, found
+
+
+def finish(ws: Settings, engine: Engine, sids: list[int],
+           annotated: dict[int, bytes] | None = None) -> int:
+    """Finish these submissions. ``annotated`` holds the copies the workers made; a
+    submission recovered from a killed run gets its copy made here."""
+    if not sids:
+        return 0
+    subs, found = _load(engine, sids)
+    receipts = ws.output_dir / "receipts"
+    unlink: list[tuple[Path, str]] = []
+    done: list[dict[str, Any]] = []
+    for sub in subs:
+        sid = sub["id"]
+        kept, source = ws.workspace / sub["kept_path"], ws.workspace / sub["source_path"]
+        if not kept.exists() or sha256_of(kept) != sub["sha256"]:
+            if source.exists() and sha256_of(source) == sub["sha256"]:
+                atomic_copy(source, kept, fsync=False)
+                failpoint("copied")
+            # else: the original changed or vanished before it could be copied; the receipt
+            # still goes out and the submission's record keeps its hash
+        if sub["source"] != "watched" and kept.exists() and source.exists():
+            unlink.append((source, sub["sha256"]))
+        stem = f"{sid:06d}-{safe_name(Path(sub['file_name']).stem, 60)}"
+        marked = (annotated or {}).get(sid)
+        if marked is None and annotated is None and found[sid] and kept.exists():
+            from tps_batch.annotate import annotated_copy  # recovery path only
+
+            marked = annotated_copy(kept, found[sid])
+        target = receipts / f"{stem}-annotated.xlsx" if marked else None
+        if target is not None and marked is not None:
+            atomic_write(target, marked, fsync=False)
+        html = write_html(receipts / f"{stem}.html", office_name=ws.office_name, submission=sub,
+                          findings=found[sid], annotated_name=target.name if target else None)
+        failpoint("receipt")
+        done.append({"sid": sid, "rp": os.path.relpath(html, ws.workspace),
+                     "ap": os.path.relpath(target, ws.workspace) if target else None})
+    os.sync()  # copies and receipts on disk before any original leaves the inbox
+    for source, digest in unlink:
+        if source.exists() and sha256_of(source) == digest:
+            source.unlink()
+            failpoint("unlinked")
+    s = store.submissions
+    with engine.begin() as conn:
+        conn.execute(s.update().where(s.c.id == sa.bindparam("sid")).values(
+            receipt_done=True, receipt_path=sa.bindparam("rp"),
+            annotated_path=sa.bindparam("ap")), done)
+    return len(done)
