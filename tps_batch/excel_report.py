@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -75,10 +76,27 @@ class XSheet:
     totals: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65536)
 def display_width(text: str) -> int:
     """Columns ``text`` takes on screen: Thai marks and other combining marks take none,
-    East Asian wide characters two; of several lines, the widest counts."""
-    return max(sum(map(_char_width, line)) for line in str(text).split("\n"))
+    East Asian wide characters two; of several lines, the widest counts.
+
+    Cached, with a fast path for Latin and Thai text: a 2,000-project report measures
+    hundreds of thousands of cells, mostly the same few strings.
+    """
+    return max(_line_width(line) for line in str(text).split("\n"))
+
+
+def _line_width(line: str) -> int:
+    if line.isascii():
+        return len(line)
+    base = line.translate(_DROP_THAI_MARKS)
+    if all(c < "\u0300" or "\u0e00" <= c <= "\u0e7f" for c in base):
+        return len(base)
+    return sum(map(_char_width, line))
+
+
+_DROP_THAI_MARKS = dict.fromkeys(map(ord, _THAI_MARKS))
 
 
 def _char_width(ch: str) -> int:

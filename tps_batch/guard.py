@@ -17,6 +17,7 @@ the fast first gate, the worker is the wall.
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
@@ -179,7 +180,9 @@ def _inspect_zip(path: Path, limits: GuardLimits, macros: str) -> GuardResult:
         return GuardResult([make("zip-too-many-members", file=name, count=entries,
                                  limit=limits.max_members)], "zip")
     try:
-        zf = zipfile.ZipFile(path)  # reads the central directory once; nothing is inflated
+        # the whole file in memory (its size was checked against max_file_mb): one read
+        # instead of a seek and read per part; still nothing is inflated here
+        zf = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     except Exception as exc:  # noqa: BLE001 - any failure here means an unreadable container
         return GuardResult([make("corrupt-zip", file=name, detail=_short(exc))], "zip")
     with zf:

@@ -33,8 +33,26 @@ class ReportData:
     submissions: pd.DataFrame       # every submission received by as_of
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # current content tables
 
+    _by_sid: dict[str, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    _projects_by_code: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contexts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-project pages
+
     def table(self, key: str) -> pd.DataFrame:
         return self.tables[key]
+
+    def project(self, code: str) -> dict[str, Any]:
+        if not self._projects_by_code:
+            self._projects_by_code = {r["code"]: r for r in self.projects.to_dict("records")}
+        return self._projects_by_code[code]
+
+    def rows_of(self, key: str, sid: int) -> list[dict[str, Any]]:
+        """One submission's rows of a table (indexed once per table, not scanned per call)."""
+        if key not in self._by_sid:
+            index: dict[int, list[dict[str, Any]]] = {}
+            for r in self.tables[key].to_dict("records"):
+                index.setdefault(r["submission_id"], []).append(r)
+            self._by_sid[key] = index
+        return [dict(r) for r in self._by_sid[key].get(sid, [])]
 
     @property
     def fy_bounds(self) -> tuple[dt.date, dt.date]:
@@ -97,23 +115,28 @@ def _projects(plan: Plan, tables: dict[str, pd.DataFrame], subs: pd.DataFrame,
               as_of: dt.date) -> pd.DataFrame:
     """Plan projects left-joined with their current submission's header and figures."""
     rows = []
-    header = tables["projects"].set_index("project_code") if len(tables["projects"]) else None
+    headers = {r["project_code"]: r for r in tables["projects"].to_dict("records")}
+    current = {r["project_code"]: r for r in subs[subs["is_current_asof"]].to_dict("records")} \
+        if len(subs) else {}
     acts = tables["activities"]
+    counted_acts: dict[str, tuple[int, int]] = {}  # code → (not cancelled, done)
+    if len(acts):
+        live = acts[acts["status"] != "cancelled"]
+        counted_acts = {str(code): (len(g), int((g["status"] == "done").sum()))
+                        for code, g in live.groupby("project_code")}
     budget = tables["budget"]
-    current = subs[subs["is_current_asof"]].set_index("project_code") if len(subs) else None
+    sums: dict[str, tuple[float, float]] = {}
+    if len(budget):
+        sums = {str(code): (float(g["allocated"].fillna(0).sum()),
+                            float(g["disbursed"].fillna(0).sum()))
+                for code, g in budget.groupby("project_code")}
     for p in plan.projects:
         code = p["code"]
         group = plan.canonical_group(p["group"]) or p["group"]
-        sub = header.loc[code] if header is not None and code in header.index else None
-        if isinstance(sub, pd.DataFrame):  # defensive: one current submission per project
-            sub = sub.iloc[-1]
-        a = acts[acts["project_code"] == code] if len(acts) else acts
-        b = budget[budget["project_code"] == code] if len(budget) else budget
-        counted = a[a["status"] != "cancelled"] if len(a) else a
+        sub = headers.get(code)
         plan_alloc = sum(p.get(k) or 0 for k in ("budget_obec", "budget_esa", "budget_other"))
-        allocated = float(b["allocated"].fillna(0).sum()) if len(b) else float(plan_alloc)
-        disbursed = float(b["disbursed"].fillna(0).sum()) if len(b) else 0.0
-        meta = current.loc[code] if current is not None and code in current.index else None
+        allocated, disbursed = sums.get(code, (float(plan_alloc), 0.0))
+        meta = current.get(code)
         status_key = sub["status"] if sub is not None else None
         cancelled = p.get("plan_status") == "cancelled" or status_key == "cancelled"
         rows.append({
@@ -133,8 +156,8 @@ def _projects(plan: Plan, tables: dict[str, pd.DataFrame], subs: pd.DataFrame,
             "status_th": "ยกเลิกโครงการ" if cancelled else (
                 choice_label(PROJECT_STATUSES, status_key) if sub is not None
                 else "ยังไม่รายงาน"),
-            "activities_total": len(counted),
-            "activities_done": int((counted["status"] == "done").sum()) if len(counted) else 0,
+            "activities_total": counted_acts.get(code, (0, 0))[0],
+            "activities_done": counted_acts.get(code, (0, 0))[1],
             "allocated": round(allocated, 2), "disbursed": round(disbursed, 2),
             "plan_allocated": round(float(plan_alloc), 2),
         })

@@ -11,12 +11,18 @@ from tps_batch.store import SIGNOFF_ROLES
 
 
 def _rows(data: ReportData, key: str, sid: int) -> list[dict[str, Any]]:
-    t = data.table(key)
-    return t[t["submission_id"] == sid].to_dict("records") if len(t) else []
+    return data.rows_of(key, sid)
 
 
 def project_context(data: ReportData, code: str) -> dict[str, Any]:
-    p = data.projects.set_index("code").loc[code].to_dict()
+    """Cached per report run: the per-project pages and the annual report share it."""
+    if code not in data.contexts:
+        data.contexts[code] = _context(data, code)
+    return data.contexts[code]
+
+
+def _context(data: ReportData, code: str) -> dict[str, Any]:
+    p = data.project(code)
     sid = int(p["submission_id"])
     header = _rows(data, "projects", sid)[0]
     activities = _rows(data, "activities", sid)
