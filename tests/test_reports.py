@@ -201,3 +201,23 @@ def test_report_pdfs_embed_thai_font_number_pages_and_render(tmp_path: Path) -> 
                         str(png)], check=True)
         image = next(tmp_path.glob(f"{pdf.stem}*.png"))
         assert image.stat().st_size > 3000  # a page with content, not a blank sheet
+
+
+def test_demo_ingest_reports_planted_problems_where_planted(demo, manifest) -> None:
+    """Issue 3: each planted error is a finding at the planted cell; planted oddities that
+    must be read (Thai digits, B.E. years, aliases) are stored without one."""
+    import sqlite3
+
+    with sqlite3.connect(demo.workspace / "tps.sqlite") as db:
+        found = db.execute("select s.file_name, f.code, f.sheet, f.cell from findings f "
+                           "join submissions s on s.id = f.submission_id").fetchall()
+        statuses = dict(db.execute("select file_name, status from submissions"))
+    for item in manifest["planted"]:
+        if not item.get("file") or item["file"] == "plan.xlsx":
+            continue
+        at = [(code, sheet, cell) for name, code, sheet, cell in found if name == item["file"]]
+        if item["expected_code"]:
+            assert (item["expected_code"], item["sheet"], item["cell"]) in at, item
+        else:
+            assert not [a for a in at if (a[1], a[2]) == (item["sheet"], item["cell"])], item
+            assert statuses[item["file"]] != "rejected", item

@@ -160,7 +160,8 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
     result = IngestResult()
     with workspace_lock(ws.workspace):
         engine = store.connect(ws.db_url)
-        read_plan(ws.path("plan"))  # a missing or unreadable plan stops the run here, once
+        if not ws.path("plan").is_file():
+            read_plan(ws.path("plan"))  # raises the clear "plan not found" error
         sweep_temporaries(ws)
         result.recovered = finish(ws, engine, pending(engine))
         with engine.connect() as conn:
@@ -180,6 +181,8 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
                 fresh[cand.sha256] = cand
         _drop_duplicates(ws, engine, duplicates, known)
         result.duplicates = len(duplicates) + len(later)
+        if fresh:  # a broken plan stops the run here, once, not in every worker
+            read_plan(ws.path("plan"))
         by_path = {str(c.path): c for c in fresh.values()}
         tasks = [_task(c.path, ws, received=c.received_at.date(), annotate=True)
                  for c in fresh.values()]
