@@ -48,6 +48,29 @@ def atomic_copy(src: Path, dest: Path, *, fsync: bool = True) -> None:
         shutil.copyfile(src, tmp)
 
 
+_made_dirs: set[Path] = set()
+
+
 def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
-    with atomic_path(path, fsync=fsync) as tmp:
-        tmp.write_bytes(data)
+    """Bytes to ``path`` whole or not at all, through the temp file's own descriptor: one
+    open per file (opens are the dear part of writing thousands of receipts a night)."""
+    path = Path(path)
+    if path.parent not in _made_dirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _made_dirs.add(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        os.fchmod(fd, _MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if fsync:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -8,6 +8,7 @@ file is removed, and the receipts durable before they are marked done.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 from pathlib import Path
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tps_batch import store
-from tps_batch.atomic import atomic_copy, atomic_write
+from tps_batch.atomic import atomic_write
 from tps_batch.collect import sha256_of
 from tps_batch.errors import Finding
 from tps_batch.receipt import write_html
@@ -76,6 +77,13 @@ def _load(engine: Engine, sids: list[int]) -> tuple[list[dict[str, Any]],
     return subs, found
 
 
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def finish(ws: Settings, engine: Engine, sids: list[int],
            annotated: dict[int, bytes] | None = None) -> int:
     """Finish these submissions. ``annotated`` holds the copies the workers made; a
@@ -89,13 +97,16 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
     for sub in subs:
         sid = sub["id"]
         kept, source = ws.workspace / sub["kept_path"], ws.workspace / sub["source_path"]
-        if not kept.exists() or sha256_of(kept) != sub["sha256"]:
-            if source.exists() and sha256_of(source) == sub["sha256"]:
-                atomic_copy(source, kept, fsync=False)
+        safe = kept.exists() and sha256_of(kept) == sub["sha256"]  # a killed run copied it
+        if not safe:
+            data = _read(source)
+            if data is not None and hashlib.sha256(data).hexdigest() == sub["sha256"]:
+                atomic_write(kept, data, fsync=False)  # read once: hashed and copied
                 failpoint("copied")
+                safe = True
             # else: the original changed or vanished before it could be copied; the receipt
             # still goes out and the submission's record keeps its hash
-        if sub["source"] != "watched" and kept.exists() and source.exists():
+        if sub["source"] != "watched" and safe:
             unlink.append((source, sub["sha256"]))
         stem = f"{sid:06d}-{safe_name(Path(sub['file_name']).stem, 60)}"
         marked = (annotated or {}).get(sid)
@@ -113,8 +124,9 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
                      "ap": os.path.relpath(target, ws.workspace) if target else None})
     os.sync()  # copies and receipts on disk before any original leaves the inbox
     for source, digest in unlink:
-        if source.exists() and sha256_of(source) == digest:
-            source.unlink()
+        data = _read(source)
+        if data is not None and hashlib.sha256(data).hexdigest() == digest:
+            source.unlink()  # only the very bytes that were kept
             failpoint("unlinked")
     s = store.submissions
     with engine.begin() as conn:

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tps_batch.atomic import atomic_path
+from tps_batch.atomic import atomic_write
 from tps_batch.errors import Finding
 from tps_batch.render import render_html
 
@@ -25,6 +25,5 @@ def write_html(path: Path, *, office_name: str, submission: dict[str, Any],
                        status_th=th, status_en=en, findings=findings,
                        annotated_name=annotated_name,
                        generated=dt.datetime.now().replace(microsecond=0))
-    with atomic_path(path, fsync=False) as tmp:  # the caller syncs a whole batch at once
-        tmp.write_text(html, encoding="utf-8")
+    atomic_write(path, html.encode("utf-8"), fsync=False)  # the caller syncs the batch
     return path
