@@ -39,9 +39,8 @@ def failpoint(name: str) -> None:
 
 def kept_rel(ws: Settings, sid: int, status: str, file_name: str) -> str:
     """Where the original is kept: archive/ or rejected/, a name no other file can take."""
-    folder = "rejected" if status == "rejected" else "archive"
-    dest = ws.path(folder) / str(ws.fiscal_year) / f"{sid:06d}-{safe_name(file_name, 80)}"
-    return os.path.relpath(dest, ws.workspace)
+    folder = ws.values["rejected" if status == "rejected" else "archive"]
+    return str(Path(folder) / str(ws.fiscal_year) / f"{sid:06d}-{safe_name(file_name, 80)}")
 
 
 def pending(engine: Engine) -> list[int]:

@@ -97,13 +97,17 @@ def check_files(paths: list[Path], ws: Settings | None) -> list[tuple[Path, Subm
     return [(p, got[p]) for p in paths]
 
 
-def _remember(conn: Connection, cand: Candidate) -> None:
-    """Record a watched file's size/mtime/hash so an untouched file is never hashed again."""
-    if cand.source != "watched":
-        return
-    conn.execute(store.files_seen.delete().where(store.files_seen.c.path == cand.rel))
-    conn.execute(store.files_seen.insert().values(path=cand.rel, size=cand.size,
-                                                  mtime_ns=cand.mtime_ns, sha256=cand.sha256))
+def _remember(conn: Connection, cands: list[Candidate]) -> None:
+    """Record watched files' size/mtime/hash so an untouched file is never hashed again."""
+    seen = [c for c in cands if c.source == "watched"]
+    paths = [c.rel for c in seen]
+    for i in range(0, len(paths), 500):
+        conn.execute(store.files_seen.delete().where(store.files_seen.c.path.in_(
+            paths[i:i + 500])))
+    if seen:
+        conn.execute(store.files_seen.insert(), [
+            {"path": c.rel, "size": c.size, "mtime_ns": c.mtime_ns, "sha256": c.sha256}
+            for c in seen])
 
 
 def _origin(conn: Connection, cand: Candidate) -> dict[str, Any] | None:
@@ -132,7 +136,7 @@ def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Chec
                 received_at=(origin and origin["received_at"]) or cand.received_at,
                 submission=checked.submission, fiscal_year=ws.fiscal_year,
                 source_detail=origin["detail"] if origin else None))
-            _remember(conn, cand)
+        _remember(conn, [cand for cand, _ in batch])
         sids = store.insert_many(conn, items, kept_path=lambda sid, item: kept_rel(
             ws, sid, store.status_of(item.submission.findings), item.file_name))
         failpoint("inserted")
@@ -209,8 +213,8 @@ def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
                      known: dict[str, dict[str, Any]]) -> None:
     """An identical file already stored: its copy is kept, so the inbox file may go."""
     with engine.begin() as conn:
+        _remember(conn, dups)
         for cand in dups:
-            _remember(conn, cand)
             if cand.source == "inbox":
                 _origin(conn, cand)
     for cand in dups:

@@ -124,7 +124,10 @@ class Settings:
         raise AttributeError(name)
 
     def path(self, name: str) -> Path:
-        return (self.workspace / self.values[name]).resolve()
+        cache = self.__dict__.setdefault("_paths", {})
+        if name not in cache:  # resolve() touches the disk; asked thousands of times a run
+            cache[name] = (self.workspace / self.values[name]).resolve()
+        return cache[name]
 
     @property
     def db_url(self) -> str:
