@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,22 +42,15 @@ def atomic_path(path: Path, *, fsync: bool = True) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def atomic_copy(src: Path, dest: Path, *, fsync: bool = True) -> None:
-    with atomic_path(dest, fsync=fsync) as tmp:
-        shutil.copyfile(src, tmp)
-
-
-_made_dirs: set[Path] = set()
-
-
 def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
     """Bytes to ``path`` whole or not at all, through the temp file's own descriptor: one
     open per file (opens are the dear part of writing thousands of receipts a night)."""
     path = Path(path)
-    if path.parent not in _made_dirs:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    except FileNotFoundError:  # the folder is new (or was deleted): make it, once
         path.parent.mkdir(parents=True, exist_ok=True)
-        _made_dirs.add(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     try:
         os.fchmod(fd, _MODE)
         view = memoryview(data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +86,16 @@ def _read(path: Path) -> bytes | None:
 
 def finish(ws: Settings, engine: Engine, sids: list[int],
            annotated: dict[int, bytes] | None = None) -> int:
-    """Finish these submissions. ``annotated`` holds the copies the workers made; a
-    submission recovered from a killed run gets its copy made here."""
+    """Finish these submissions. ``annotated`` holds the copies the workers made (a
+    submission recovered from a killed run gets none: its HTML receipt lists everything,
+    and no parser runs in this process)."""
     if not sids:
         return 0
     subs, found = _load(engine, sids)
     receipts = ws.output_dir / "receipts"
-    unlink: list[tuple[Path, str]] = []
-    done: list[dict[str, Any]] = []
-    for sub in subs:
+    receipts.mkdir(parents=True, exist_ok=True)
+
+    def one(sub: dict[str, Any]) -> tuple[tuple[Path, str] | None, dict[str, Any]]:
         sid = sub["id"]
         kept, source = ws.workspace / sub["kept_path"], ws.workspace / sub["source_path"]
         safe = kept.exists() and sha256_of(kept) == sub["sha256"]  # a killed run copied it
@@ -105,22 +107,23 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
                 safe = True
             # else: the original changed or vanished before it could be copied; the receipt
             # still goes out and the submission's record keeps its hash
-        if sub["source"] != "watched" and safe:
-            unlink.append((source, sub["sha256"]))
         stem = f"{sid:06d}-{safe_name(Path(sub['file_name']).stem, 60)}"
         marked = (annotated or {}).get(sid)
-        if marked is None and annotated is None and found[sid] and kept.exists():
-            from tps_batch.annotate import annotated_copy  # recovery path only
-
-            marked = annotated_copy(kept, found[sid])
         target = receipts / f"{stem}-annotated.xlsx" if marked else None
         if target is not None and marked is not None:
             atomic_write(target, marked, fsync=False)
         html = write_html(receipts / f"{stem}.html", office_name=ws.office_name, submission=sub,
                           findings=found[sid], annotated_name=target.name if target else None)
         failpoint("receipt")
-        done.append({"sid": sid, "rp": os.path.relpath(html, ws.workspace),
-                     "ap": os.path.relpath(target, ws.workspace) if target else None})
+        gone = (source, sub["sha256"]) if sub["source"] != "watched" and safe else None
+        return gone, {"sid": sid, "rp": os.path.relpath(html, ws.workspace),
+                      "ap": os.path.relpath(target, ws.workspace) if target else None}
+
+    # file creation waits on the disk far more than on the CPU: a few threads overlap it
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="tps-file") as pool:
+        results = list(pool.map(one, subs))
+    unlink = [gone for gone, _ in results if gone]
+    done = [row for _, row in results]
     os.sync()  # copies and receipts on disk before any original leaves the inbox
     for source, digest in unlink:
         data = _read(source)

@@ -112,6 +112,7 @@ class Plan:
     rows: dict[str, list[dict[str, Any]]]
     findings: list[Finding] = field(default_factory=list)
     _aliases: dict[str, str] = field(default_factory=dict)
+    _by_code: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for g in self.groups:
@@ -128,10 +129,11 @@ class Plan:
         return self.rows.get("groups", [])
 
     def project(self, code: str | None) -> dict[str, Any] | None:
-        for p in self.projects:
-            if code is not None and p["code"].casefold() == code.strip().casefold():
-                return p
-        return None
+        if code is None:
+            return None
+        if not self._by_code:
+            self._by_code.update({p["code"].casefold(): p for p in reversed(self.projects)})
+        return self._by_code.get(code.strip().casefold())
 
     def canonical_group(self, name: str | None) -> str | None:
         """The plan's spelling of a group, whatever spelling or alias the clerk used."""
