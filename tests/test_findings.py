@@ -40,6 +40,8 @@ CASES: list[tuple[str, dict[str, Any], str, tuple[str, str]]] = [
      "wrong-type", tcell(ACT, "budget_planned")),
     ("wrong-type-fraction", {"tables": {"activities": fx.activity(target_planned=12.5)}},
      "wrong-type", tcell(ACT, "target_planned")),
+    ("wrong-type-id-in-count", {"tables": {"activities": fx.activity(
+        target_planned="1103700012345")}}, "wrong-type", tcell(ACT, "target_planned")),
     ("bad-date", {"values": {"as_of": "29 ก.พ. 2566"}}, "bad-date", cell("as_of")),
     ("bad-date-text", {"tables": {"activities": fx.activity(actual_date="เมื่อวาน")}},
      "bad-date", tcell(ACT, "actual_date")),
@@ -148,3 +150,8 @@ def test_codes_in_catalog_all_exercised() -> None:
     tested = {c[2] for c in CASES}
     untested = {k for k, v in CATALOG.items() if v.stage in ("read", "validate")} - tested
     assert not untested, untested
+
+
+def test_project_code_is_stored_in_the_plans_spelling(ws, tmp_path: Path) -> None:
+    sub = check(ws, fx.submission(tmp_path / "lower.xlsx", values={"project_code": " p01 "}))
+    assert sub.findings == [] and sub.values["project_code"] == "P01"

@@ -37,6 +37,8 @@ def test_init_writes_a_loadable_commented_workspace(tmp_path: Path) -> None:
     ("fiscal_year = 1999", "at least"),
     ("pdf_engine = \"word\"", "one of"),
     ("run_time = \"25:99\"", "run_time"),
+    ("run_time = \"0200\"", "run_time"),
+    ("timezone = \"Asia/Bangkokk\"", "timezone"),
     ("max_file_mb = -1", "at least"),
     ("colour = \"red\"", "unknown setting"),
     ("watched = \"shared\"", "watched"),

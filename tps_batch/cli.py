@@ -243,10 +243,14 @@ def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
 @handles_errors
 def run(workspace: Path, as_of: str | None, formats: str) -> None:
     """รอบงานประจำคืน / One nightly cycle: mail in, ingest, report, mail out."""
+    from tps_batch.reports import FORMATS
     from tps_batch.run import run_cycle
 
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not fmts or [f for f in fmts if f not in FORMATS]:
+        raise click.BadParameter(f"choose from {', '.join(FORMATS)}", param_hint="--format")
     result = run_cycle(_settings(workspace), as_of=parse_as_of(as_of) if as_of else None,
-                       formats=tuple(f.strip() for f in formats.split(",") if f.strip()))
+                       formats=fmts)
     for stage in result.stages:
         mark = "✓" if stage.ok else "✗"
         click.echo(f"{mark} {stage.name:<9} {stage.seconds:6.1f} s  {stage.summary or stage.error}")

@@ -61,7 +61,7 @@ def _walk(root: Path) -> Iterator[os.DirEntry]:
                         stack.append(Path(entry.path))
                     elif entry.is_file(follow_symlinks=False):
                         yield entry
-        except FileNotFoundError:
+        except OSError:  # vanished, or unreadable (a share's "System Volume Information")
             continue
 
 

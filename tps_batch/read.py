@@ -30,7 +30,11 @@ from tps_batch.spec import (
 
 Grid = list[list[Any]]
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# zero-width characters, and control characters no database takes (PostgreSQL refuses NUL)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Whole numbers must fit a 32-bit column (a 13-digit ID in a count cell is a mistake).
+MAX_INT = 2**31 - 1
+MAX_AMOUNT = 1e12  # baht: far above any office budget, well inside a double's exact range
 _SPACES = re.compile("[\u00a0\u2007\u202f\u3000\t]")
 
 
@@ -105,9 +109,11 @@ def convert(value: Any, typ: str, choices: tuple, place: Place,
             raise ValueError(value)
         number = thai.parse_number(clean_text(value) if isinstance(value, str) else value)
         if typ == "int":
-            if isinstance(number, float):
+            if isinstance(number, float) or abs(number) > MAX_INT:
                 raise ValueError(number)
             return number
+        if abs(number) > MAX_AMOUNT:
+            raise ValueError(number)
         if typ == "money":
             return round(float(number), 2)
         return float(number)  # percent

@@ -75,6 +75,9 @@ class Scheduler:
         except TpsError as exc:  # another run holds the lock: never overlap, never queue
             log.warning("scheduled run skipped: %s", exc.message_en)
             self.runs.append(f"skipped:{trigger}")
+        except Exception:
+            log.exception("scheduled run failed")
+            self.runs.append(f"failed:{trigger}")
 
     def catch_up(self) -> bool:
         from tps_batch.run import last_success

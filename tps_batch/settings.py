@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tps_batch.errors import TpsError
 
@@ -30,7 +32,7 @@ class Setting:
     minimum: float | None = None
 
 
-def _current_fiscal_year() -> int:
+def current_fiscal_year() -> int:
     today = dt.date.today()
     return today.year + 543 + (1 if today.month >= 10 else 0)
 
@@ -55,7 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "str", "", "ฐานข้อมูล (ว่าง = SQLite ในโฟลเดอร์งาน)",
             "SQLAlchemy URL; empty means the SQLite file tps.sqlite in the workspace"),
     Setting("run_time", "time", "02:00", "เวลาทำงานประจำคืน (HH:MM)", "Nightly run time, HH:MM"),
-    Setting("timezone", "str", "Asia/Bangkok", "เขตเวลา", "Time zone of run_time"),
+    Setting("timezone", "zone", "Asia/Bangkok", "เขตเวลา", "Time zone of run_time"),
     Setting("pdf_engine", "choice", "weasyprint", "โปรแกรมสร้าง PDF", "PDF engine",
             choices=("weasyprint", "wkhtmltopdf", "none")),
     Setting("macros", "choice", "warn", "ไฟล์ที่มีแมโคร: รับ/เตือน/ไม่รับ",
@@ -143,6 +145,8 @@ def _coerce(setting: Setting, value: Any) -> Any:
     name, typ = setting.name, setting.type
     bad = TpsError(f"ค่าตั้ง {name} ไม่ถูกต้อง: {value!r} ({setting.help_th})",
                    f"setting {name} is invalid: {value!r} (expected {typ}: {setting.help_en})")
+    if typ in ("str", "path", "zone") and not isinstance(value, str):
+        raise bad
     if typ in ("str", "path"):
         if not isinstance(value, str):
             raise bad
@@ -165,9 +169,12 @@ def _coerce(setting: Setting, value: Any) -> Any:
                            f"setting {name} must be one of {', '.join(setting.choices)}, "
                            f"not {value!r}")
     elif typ == "time":
+        if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise bad
+    elif typ == "zone":
         try:
-            dt.time.fromisoformat(str(value))
-        except ValueError:
+            ZoneInfo(str(value))
+        except (ValueError, ZoneInfoNotFoundError):
             raise bad from None
     if setting.minimum is not None and value < setting.minimum:
         raise TpsError(f"ค่าตั้ง {name} ต้องไม่น้อยกว่า {setting.minimum}",
@@ -194,7 +201,7 @@ def from_mapping(workspace: Path, data: dict[str, Any], *, source: str = SETTING
         else:
             values[s.name] = list(s.default) if isinstance(s.default, list) else s.default
     if values["fiscal_year"] is None:
-        values["fiscal_year"] = _current_fiscal_year()
+        values["fiscal_year"] = current_fiscal_year()
     return Settings(workspace.resolve(), values)
 
 
@@ -237,7 +244,7 @@ def render_toml(overrides: dict[str, Any] | None = None) -> str:
         if s.name in overrides:
             lines.append(f"{s.name} = {_toml_value(overrides[s.name])}")
         elif s.default is None:
-            lines.append(f"# {s.name} = {_current_fiscal_year()}")
+            lines.append(f"# {s.name} = {current_fiscal_year()}")
         else:
             lines.append(f"# {s.name} = {_toml_value(s.default)}")
         lines.append("")

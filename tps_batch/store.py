@@ -40,7 +40,7 @@ submissions = sa.Table(
     sa.Column("project_code", sa.Text, index=True),
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False, unique=True),
-    sa.Column("size", sa.Integer),
+    sa.Column("size", sa.BigInteger),
     sa.Column("source", sa.Text, nullable=False),        # inbox | watched | email
     sa.Column("source_path", sa.Text),                  # relative to the workspace
     sa.Column("source_detail", sa.JSON),                # e.g. sender, message-id
@@ -78,7 +78,7 @@ findings = sa.Table(
 files_seen = sa.Table(
     "files_seen", metadata,
     sa.Column("path", sa.Text, primary_key=True),       # watched file, workspace-relative
-    sa.Column("size", sa.Integer),
+    sa.Column("size", sa.BigInteger),
     sa.Column("mtime_ns", sa.BigInteger),
     sa.Column("sha256", sa.String(64)),
 )

@@ -55,6 +55,7 @@ def _plan_rules(sub: Submission, plan: Plan, fiscal_year: int, out: list[Finding
         out.append(_field_finding("project_code", "unknown-project", value=code,
                                   fiscal_year=fiscal_year))
         return
+    v["project_code"] = project["code"]  # the plan's spelling: "p01" is stored as "P01"
     owner_group = plan.canonical_group(project["group"]) or project["group"]
     if group and owner_group != group:
         out.append(_field_finding("group", "project-other-group", value=code,

@@ -249,6 +249,8 @@ def _describe_exit(code: int | None) -> str:
 def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int) -> None:
     """Worker loop: one item in, one ``(status, payload, recycle)`` out, until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which cleans up
+    # systemd's stop signals the whole group: the parent finishes its run, so must we
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ["RUST_BACKTRACE"] = "0"  # a parser abort is reported as one line, not a trace
     _limit_resources(memory_mb)
     parent = os.getppid()

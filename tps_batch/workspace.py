@@ -24,7 +24,9 @@ def init_workspace(directory: Path, *, office_name: str | None = None,
     directory.mkdir(parents=True, exist_ok=True)
     for name in FOLDERS:
         (directory / name).mkdir(exist_ok=True)
-    overrides: dict[str, object] = {}
+    # the year is written, not left to "the current one": on 1 October a default would
+    # switch the office to the new year while the old year's final reports still arrive
+    overrides: dict[str, object] = {"fiscal_year": settings_mod.current_fiscal_year()}
     if office_name:
         overrides["office_name"] = office_name
     if fiscal_year:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,8 +245,8 @@ def _receipts(ws: Settings, data: ReportData) -> list[dict[str, Any]]:
     out = []
     for r in subs.sort_values("id", ascending=False).to_dict("records") if len(subs) else []:
         if r["receipt_path"]:
-            out.append({**r, "href": str(Path(ws.workspace / r["receipt_path"])
-                                         .relative_to(ws.output_dir)),
+            out.append({**r, "href": os.path.relpath(ws.workspace / r["receipt_path"],
+                                                     ws.output_dir),
                         "received": thai.format_date_short(r["received_at"].date())})
     return out
 
