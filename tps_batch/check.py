@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tps_batch import thai
 from tps_batch.annotate import annotated_copy, needs_annotation
 from tps_batch.guard import GuardLimits
 from tps_batch.read import Submission, guard_and_read
@@ -56,7 +57,7 @@ def check_file(task: CheckTask) -> Checked:
 
     sub = guard_and_read((task.path, task.limits, task.macros, task.fiscal_year))
     fy = task.fiscal_year or sub.values.get("fiscal_year")
-    if isinstance(fy, int) and 2400 <= fy <= 2700:
+    if thai.is_be_year(fy):
         validate(sub, _plan(task.plan_path), fiscal_year=fy, received=task.received,
                  far_factor=task.far_factor)
     name = Path(task.path).name

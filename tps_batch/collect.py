@@ -49,7 +49,7 @@ def _ignored(name: str) -> bool:
     return name.startswith(("~$", ".", "~"))
 
 
-def _walk(root: Path) -> Iterator[os.DirEntry]:
+def walk(root: Path) -> Iterator[os.DirEntry]:
     stack = [root]
     while stack:
         try:
@@ -77,7 +77,7 @@ def collect(ws: Settings, conn: Connection) -> list[Candidate]:
     out: list[Candidate] = []
     inbox = ws.path("inbox")
     if inbox.is_dir():
-        for entry in _walk(inbox):
+        for entry in walk(inbox):
             st = entry.stat(follow_symlinks=False)
             out.append(Candidate(Path(entry.path), "inbox", _rel(ws, Path(entry.path)),
                                  st.st_size, st.st_mtime_ns))
@@ -85,7 +85,7 @@ def collect(ws: Settings, conn: Connection) -> list[Candidate]:
     if watched:
         seen = {r.path: r for r in conn.execute(sa.select(files_seen))}
         for root in watched:
-            for entry in _walk(root):
+            for entry in walk(root):
                 rel = _rel(ws, Path(entry.path))
                 st = entry.stat(follow_symlinks=False)
                 old = seen.get(rel)

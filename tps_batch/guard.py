@@ -23,6 +23,7 @@ import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tps_batch.errors import Finding, has_errors, make
 
@@ -261,16 +262,12 @@ def _member_findings(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
             continue
         try:
             with zf.open(info) as fh:
-                # inflate only as far as the root element: 4 KiB nearly always
-                head = fh.read(_XML_FIRST)
-                while len(head) < _XML_HEAD and _prolog_open(head) and \
-                        (more := fh.read(min(len(head), _XML_HEAD - len(head)))):
-                    head += more
+                head, state = _read_head(fh)
         except Exception as exc:  # noqa: BLE001 - bad CRC, unknown method, broken header
             findings.append(make("corrupt-zip", file=name,
                                  detail=f"{info.filename}: {_short(exc)}"))
             continue
-        if _declares_entities(head):
+        if _declares_entities(head, state):
             findings.append(make("xml-entities", file=name, member=info.filename))
     return findings
 
@@ -305,18 +302,24 @@ def _prolog(head: bytes) -> str:
         pos = close + 2
 
 
-def _prolog_open(head: bytes) -> bool:
-    """More must be inflated to decide."""
-    return _prolog(head) in ("open", "unclosed")
+def _read_head(fh: IO[bytes]) -> tuple[bytes, str]:
+    """Inflate a part only as far as its root element (4 KiB nearly always, 64 KiB at most);
+    returns the head and its :func:`_prolog` state."""
+    head = fh.read(_XML_FIRST)
+    state = _prolog(head)
+    while len(head) < _XML_HEAD and state in ("open", "unclosed") and \
+            (more := fh.read(min(len(head), _XML_HEAD - len(head)))):
+        head += more
+        state = _prolog(head)
+    return head, state
 
 
-def _declares_entities(head: bytes) -> bool:
+def _declares_entities(head: bytes, state: str) -> bool:
     """True if the XML head has a DTD, or a prolog too long to see where the root starts.
 
     A DTD may only stand before the root element, so a prolog padded past 64 KiB with
     comments (to push the DOCTYPE out of sight) is treated as one.
     """
-    state = _prolog(head)
     if state == "open":
         return bool(head.replace(b"\x00", b"")) and len(head) >= _XML_HEAD
     return state in ("dtd", "unclosed")

@@ -261,7 +261,7 @@ def read_submission(path: Path, spec: WorkbookSpec = SPEC,
         return sub
     sub.values = read_fields(grids, spec, sub.findings, fiscal_year)
     fy = sub.values.get("fiscal_year")
-    if not (isinstance(fy, int) and 2400 <= fy <= 2700):
+    if not thai.is_be_year(fy):
         fy = fiscal_year  # a bad year cell was already reported; don't let it steer dates
     sub.tables = read_tables(grids, spec.tables, sub.findings, fy)
     return sub

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tps_batch import store
+from tps_batch.collect import walk
 from tps_batch.run import last_runs
 from tps_batch.scheduler import next_slot, utc_now
 from tps_batch.settings import Settings
@@ -14,8 +15,7 @@ from tps_batch.settings import Settings
 
 def workspace_status(ws: Settings, *, limit: int = 5) -> dict[str, Any]:
     inbox = ws.path("inbox")
-    waiting = sum(1 for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(
-        (".", "~$"))) if inbox.is_dir() else 0
+    waiting = sum(1 for _ in walk(inbox)) if inbox.is_dir() else 0  # what ingest would take
     engine = store.connect(ws.db_url)
     s = store.submissions
     with engine.connect() as conn:

@@ -152,7 +152,6 @@ class Incoming:
     submission: Submission
     fiscal_year: int
     source_detail: dict[str, Any] | None = None
-    kept_path: str | None = None
 
 
 def insert_many(conn: Connection, items: list[Incoming],

@@ -21,6 +21,12 @@ _TO_THAI = str.maketrans("0123456789", THAI_DIGITS)
 BE_OFFSET = 543
 MIN_CE_YEAR, MAX_CE_YEAR = 1857, 2157
 MIN_BE_YEAR, MAX_BE_YEAR = MIN_CE_YEAR + BE_OFFSET, MAX_CE_YEAR + BE_OFFSET
+
+
+def is_be_year(value: object) -> bool:
+    """A whole Buddhist-Era year this module can work with (e.g. a fiscal year cell)."""
+    return isinstance(value, int) and not isinstance(value, bool) and \
+        MIN_BE_YEAR <= value <= MAX_BE_YEAR
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31, the last date Excel can hold
 
 MONTHS_LONG = (

@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from tps_batch import thai
 from tps_batch.reports.data import ReportData
 
 GRACE = dt.timedelta(days=7)
@@ -89,7 +88,3 @@ def _rate_row(period: dict[str, Any], group: str, codes: set[str], received: set
             "expected": n, "received": got, "on_time": timely,
             "rate": round(100 * got / n, 2) if n else None,
             "on_time_rate": round(100 * timely / n, 2) if n else None, "state": state}
-
-
-def quarter_of_period(period: dict[str, Any]) -> str:
-    return thai.quarter_label(thai.fiscal_quarter_of(period["period_end"]))

@@ -70,7 +70,9 @@ def _frame(conn: sa.Connection, query: Any) -> pd.DataFrame:
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()), dtype=object)
 
 
-def _current_ids(subs: pd.DataFrame) -> pd.Series:
+def latest_ids(subs: pd.DataFrame) -> pd.Series:
+    """Each project's latest accepted submission among ``subs``: the one with the latest
+    (data date, received time, id) — the rule of :func:`tps_batch.store.refresh_current`."""
     ok = subs[subs["status"] != "rejected"].copy()
     if ok.empty:
         return pd.Series(dtype="int64")
@@ -89,7 +91,7 @@ def load(ws: Settings, as_of: dt.date) -> ReportData:
     with engine.connect() as conn:
         subs = _frame(conn, sa.select(s).where(s.c.fiscal_year == fy, s.c.received_at <= cutoff)
                       .order_by(s.c.id))
-        current = _current_ids(subs)
+        current = latest_ids(subs)
         ids = [int(i) for i in current.tolist()]
         tables = {}
         stored = sa.and_(s.c.fiscal_year == fy, s.c.received_at <= cutoff,

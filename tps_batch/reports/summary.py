@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from tps_batch import thai
-from tps_batch.reports.data import ReportData
+from tps_batch.reports.data import ReportData, latest_ids
 from tps_batch.reports.overdue import disbursement_target
 from tps_batch.spec import PROJECT_STATUSES
 
@@ -89,11 +89,9 @@ def quarterly_disbursement(data: ReportData) -> list[dict[str, Any]]:
 def _disbursed_by(data: ReportData, subs: pd.DataFrame, day: Any, allocated: float) -> float:
     if subs.empty or not allocated:
         return 0.0
-    ok = subs[(subs["status"] != "rejected") & subs["as_of"].notna() & (subs["as_of"] <= day)]
-    ok = ok.sort_values(["project_code", "as_of", "received_at", "id"]).groupby(
-        "project_code").tail(1)
+    ids = latest_ids(subs[subs["as_of"].notna() & (subs["as_of"] <= day)])
     budget = data.tables.get("_all_budget")
-    if budget is None or ok.empty:
+    if budget is None or ids.empty:
         return 0.0
-    total = float(budget[budget["submission_id"].isin(ok["id"])]["disbursed"].fillna(0).sum())
+    total = float(budget[budget["submission_id"].isin(ids)]["disbursed"].fillna(0).sum())
     return round(100 * total / allocated, 2)
