@@ -10,6 +10,7 @@ from pathlib import Path
 import hostile
 import pytest
 
+from tps_batch import guard
 from tps_batch.guard import GuardLimits, GuardResult, inspect
 
 LIMITS = GuardLimits()
@@ -68,14 +69,19 @@ def test_bomb_rejected_from_the_directory_alone(hdir: Path, monkeypatch: pytest.
     """The 1 GiB sheet is judged by its declared size; it is never opened, let alone inflated."""
     path = hostile.zip_bomb_xlsx(hdir)
     opened: list[str] = []
-    real_open = zipfile.ZipFile.open
+    real_open, real_inflater = zipfile.ZipFile.open, guard._Inflater.of
 
     def spy(self: zipfile.ZipFile, name: str | zipfile.ZipInfo, *args: object, **kw: object
             ) -> object:
         opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
         return real_open(self, name, *args, **kw)
 
+    def spy_inflater(cls: type, data: bytes, info: zipfile.ZipInfo) -> object:
+        opened.append(info.filename)
+        return real_inflater(data, info)
+
     monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    monkeypatch.setattr(guard._Inflater, "of", classmethod(spy_inflater))
     result = inspect(path, LIMITS)
     finding = result.findings[0]
     assert finding.code == "zip-member-too-large"
@@ -215,3 +221,34 @@ def test_never_raises_on_mangled_input(hdir: Path, tmp_path: Path) -> None:
             result = inspect(path, LIMITS)
             assert isinstance(result, GuardResult)
             assert all(f.code and f.message_th for f in result.findings)
+
+
+def test_fast_inflater_reads_what_zipfile_reads(tmp_path: Path) -> None:
+    """The guard inflates part heads straight from the file's bytes; for stored and deflated
+    parts, whatever the read sizes, that must be byte for byte what zipfile gives."""
+    body = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i)
+                    for i in range(1, 3000))
+    members = [("a.xml", body), ("b.xml", body[:100]), ("c.xml", b""), ("d.xml", body)]
+    path = hostile.write_raw_zip(tmp_path / "parts.zip", members, stored={"d.xml", "b.xml"})
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            for size in (1, 7, 512, 4096, 70_000):
+                fast = guard._Inflater.of(data, info)
+                assert fast is not None
+                got = b"".join(iter(lambda f=fast, n=size: f.read(n), b""))
+                assert got == zf.read(info), (info.filename, size)
+
+
+def test_member_whose_local_header_disagrees_goes_through_zipfile(tmp_path: Path) -> None:
+    """A local header naming another part is not read by the fast path; zipfile's own check
+    then rejects the file as a corrupt zip (what a parser would do, without the parser)."""
+    members = hostile.xlsx_members(hostile.SHEET_A1_STRING.encode())
+    path = hostile.write_raw_zip(tmp_path / "odd.xlsx", members)
+    data = bytearray(path.read_bytes())
+    name_at = data.index(b"PK\x03\x04") + 30  # the first local header's part name
+    data[name_at] = ord("X") if data[name_at] != ord("X") else ord("Y")
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as zf:
+        assert guard._Inflater.of(bytes(data), zf.infolist()[0]) is None
+    assert codes(inspect(path, LIMITS)) == ["corrupt-zip"]

@@ -40,6 +40,11 @@ _SPACES = re.compile("[\u00a0\u2007\u202f\u3000\t]")
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """NFC, no zero-width characters, NBSP → space, trimmed (inner newlines kept if asked)."""
+    if value.isprintable():  # the usual cell: no control, zero-width or odd space characters
+        text = unicodedata.normalize("NFC", value)  # returns ``value`` itself when already NFC
+        if text[:1] == " " or text[-1:] == " " or "  " in text:
+            return " ".join(text.split())
+        return text
     text = unicodedata.normalize("NFC", value)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
@@ -50,7 +55,13 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and clean_text(value) == "")
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    if value.isprintable():  # its only whitespace is " " (see clean_text)
+        return not value.strip(" ")
+    return clean_text(value) == ""
 
 
 @dataclass
@@ -71,6 +82,25 @@ class Place:
                            label_en=self.label_en, **params)
 
 
+class TableCell:
+    """A table cell's :class:`Place`, built only when a finding needs it: a nightly run
+    reads hundreds of thousands of cells and reports a handful."""
+
+    __slots__ = ("column", "index", "row", "table")
+
+    def __init__(self, table: Any, index: int, row: int) -> None:
+        self.table, self.index, self.row = table, index, row  # row: 1-based
+
+    def place(self) -> Place:
+        t, col, r = self.table, self.table.columns[self.index], self.row
+        return Place(t.sheet, f"{col_letter(t.first_col + self.index)}{r}",
+                     f"{t.label_th} แถว {r} {col.label_th}", f"{t.label_en} row {r} {col.label_en}",
+                     t.key, r, col.key)
+
+    def finding(self, code: str, **params: Any) -> Finding:
+        return self.place().finding(code, **params)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -78,7 +108,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def convert(value: Any, typ: str, choices: tuple, place: Place,
+def convert(value: Any, typ: str, choices: tuple, place: Place | TableCell,
             findings: list[Finding], fiscal_year: int | None = None) -> Any:
     """One cell → its typed value (or None plus a finding)."""
     if is_blank(value):
@@ -164,11 +194,7 @@ def read_tables(grids: dict[str, Grid], tables: tuple, findings: list[Finding],
                 break
             row: dict[str, Any] = {"_row": r + 1}
             for i, (col, raw) in enumerate(zip(table.columns, raws, strict=True)):
-                letter = col_letter(table.first_col + i)
-                place = Place(table.sheet, f"{letter}{r + 1}",
-                              f"{table.label_th} แถว {r + 1} {col.label_th}",
-                              f"{table.label_en} row {r + 1} {col.label_en}",
-                              table.key, r + 1, col.key)
+                place = TableCell(table, i, r + 1)
                 row[col.key] = convert(raw, col.type, col.choices, place, findings, fiscal_year)
                 if row[col.key] is None and col.required and is_blank(raw):
                     findings.append(place.finding("missing-required"))
@@ -216,11 +242,17 @@ def check_meta(meta: Grid | None, findings: list[Finding]) -> str | None:
     return version
 
 
-def load_grids(path: Path, sheets: list[str]) -> dict[str, Grid]:
-    """The named sheets (those present) as grids from A1, via python-calamine."""
+def load_grids(path: Path, sheets: list[str], data: bytes | None = None) -> dict[str, Grid]:
+    """The named sheets (those present) as grids from A1, via python-calamine; from
+    ``data`` when the caller already holds the file's bytes (the guard read them)."""
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
+    if data is not None:
+        import io
+
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    else:
+        wb = CalamineWorkbook.from_path(str(path))
     try:
         present = set(wb.sheet_names)
         return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -242,17 +274,18 @@ def guard_and_read(task: tuple[str, Any, str, int | None]) -> Submission:
     guarded = inspect(Path(path), limits, macros=macros)
     if not guarded.ok:
         return Submission(findings=list(guarded.findings))
-    sub = read_submission(Path(path), fiscal_year=fiscal_year)
+    sub = read_submission(Path(path), fiscal_year=fiscal_year, data=guarded.data)
     sub.findings[:0] = guarded.findings
     return sub
 
 
-def read_submission(path: Path, spec: WorkbookSpec = SPEC,
-                    fiscal_year: int | None = None) -> Submission:
-    """Read one standard workbook. Runs inside a worker process (see ingest)."""
+def read_submission(path: Path, spec: WorkbookSpec = SPEC, fiscal_year: int | None = None,
+                    data: bytes | None = None) -> Submission:
+    """Read one standard workbook (from ``data``, its bytes, when given). Runs inside a
+    worker process (see ingest)."""
     sub = Submission()
     try:
-        grids = load_grids(path, [META_SHEET] + [s for s, _ in spec.sheets])
+        grids = load_grids(path, [META_SHEET] + [s for s, _ in spec.sheets], data)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a finding, not a crash
         sub.findings.append(errors.make("corrupt-workbook", detail=_show(f"{exc}")))
         return sub
