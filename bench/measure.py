@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,6 +98,35 @@ def tps(*args: str | Path) -> list[str]:
 
 def reader(kind: str, folder: Path) -> list[str]:
     return [sys.executable, "-m", "bench.readers", kind, str(folder)]
+
+
+#: ext4 does not hand out an inode freed in the last 60 s while it can scan past it
+#: (``recently_deleted`` in fs/ext4/ialloc.c, without a journal); each new file then pays
+#: for that scan. Thousands of files deleted just before a step would be charged to it.
+INODE_REUSE_S = 60
+_SETTLE_FILES = 1000  # fewer freed inodes than this cost nothing measurable
+
+
+def clear_workspaces(out: Path) -> int:
+    """Delete the workspaces of an earlier run, at the start, so that no step is charged
+    for the deletion (see :data:`INODE_REUSE_S`); returns how many files were deleted."""
+    count = 0
+    for old in sorted(out.glob("ws-n*")):
+        count += sum(len(files) for _root, _dirs, files in os.walk(old))
+        shutil.rmtree(old)
+    if count:
+        os.sync()
+    return count
+
+
+def settle(deleted_files: int, deleted_at: float, log: Callable[[str], None]) -> None:
+    """Wait out the inode reuse window after a large deletion, before a step that creates
+    thousands of files (a nightly run never follows a mass deletion within a minute)."""
+    left = deleted_at + INODE_REUSE_S + 2 - time.monotonic()
+    if deleted_files >= _SETTLE_FILES and left > 0:
+        log(f"  (waiting {left:.0f} s: {deleted_files} files of the last run's workspaces were "
+            "deleted less than a minute ago, and ext4 would make new files pay for it)")
+        time.sleep(left)
 
 
 def make_workspace(path: Path, corpus: Corpus) -> Path:

@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from bench import corpus as corpora
-from bench.measure import REPO, Runner, Step, make_workspace, reader, tps, warm
+from bench.measure import (
+    REPO,
+    Runner,
+    Step,
+    clear_workspaces,
+    make_workspace,
+    reader,
+    settle,
+    tps,
+    warm,
+)
 
 FLOOR = "calamine floor"
 OPENPYXL = "openpyxl baseline"
@@ -51,6 +61,7 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
     runner = Runner(out / "logs", log)
     for old in runner.logs.glob("*.*"):
         old.unlink()
+    deleted, deleted_at = clear_workspaces(out), time.monotonic()
     n, as_of = opts.n, corpora.REPORT_AS_OF.isoformat()
 
     log(f"measuring, N = {n}:")
@@ -58,6 +69,7 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
     runner.run(FLOOR, reader("calamine", main.folder), n)
     runner.run(OPENPYXL, reader("openpyxl", main.folder), n)
     ws = make_workspace(out / f"ws-n{n}", main)
+    settle(deleted, deleted_at, log)
     runner.run(COLD, tps("ingest", "-w", ws), n)
     runner.run(RERUN, tps("ingest", "-w", ws), n)
     changed = corpora.rewrite_changed(main, CHANGED_FRACTION, nonce=f"{time.time_ns():x}")
@@ -73,6 +85,7 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
         log(f"measuring, {name.rsplit(' ', 1)[-1]} = {size}:")
         warm(extra[size])
         big_ws = make_workspace(out / f"ws-n{size}", extra[size])
+        settle(deleted, deleted_at, log)
         runner.run(name, tps("ingest", "-w", big_ws), size)
         if size == opts.big:
             runner.run(RERUN_BIG, tps("ingest", "-w", big_ws), size)
