@@ -130,6 +130,21 @@ def test_lock_blocks_a_second_run_and_a_killed_holder_does_not(ws) -> None:
     assert CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)]).exit_code == 0
 
 
+def test_unreadable_plan_stops_ingest_before_anything_is_stored(ws) -> None:
+    """The workers load the plan as they start; one they cannot read ends the run with its
+    reason (exit 2, a set-up problem), and every inbox file waits for the next run."""
+    inbox = ws.path("inbox")
+    files = [fx.submission(inbox / f"P0{i}.xlsx") for i in (1, 2, 3)]
+    ws.path("plan").write_bytes(b"PK\x03\x04 this is no workbook")
+    result = CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)])
+    assert result.exit_code == 2, result.output
+    assert "อ่านแผนปฏิบัติการไม่ได้" in result.output
+    assert "cannot read the action plan" in result.output
+    assert sorted(inbox.iterdir()) == sorted(files)
+    assert rows(ws.workspace, "select count(*) from submissions") == [(0,)]
+    assert list(ws.output_dir.glob("receipts/*")) == []
+
+
 HOSTILE = [hostile.zip_bomb_xlsx, hostile.shared_string_bomb_xlsx, hostile.lying_bomb_xlsx,
            hostile.giant_range_xlsx, hostile.billion_laughs_xlsx, hostile.xxe_xlsx,
            hostile.encrypted_ole, hostile.legacy_xls, hostile.truncated_xlsx,

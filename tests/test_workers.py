@@ -20,7 +20,7 @@ import hostile
 import pytest
 
 from tps_batch.errors import TpsError
-from tps_batch.workers import Outcome, run_isolated
+from tps_batch.workers import IsolatedPool, Outcome, WorkerSetupError, run_isolated
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +68,22 @@ def misbehave(x: object) -> object:
 
 def pid_of_worker(_: object) -> int:
     return os.getpid()
+
+
+_SETUP: dict[str, object] = {}
+
+
+def remember_setup(value: object) -> None:
+    """An initializer: what it stores, every item of that worker sees."""
+    if value == "fail-tps":
+        raise TpsError("อ่านแผนไม่ได้", "cannot read the plan", exit_code=2)
+    if value == "fail":
+        raise OSError("disk on fire")
+    _SETUP["value"], _SETUP["pid"] = value, os.getpid()
+
+
+def setup_seen(_: object) -> tuple[object, object]:
+    return _SETUP.get("value"), _SETUP.get("pid") == os.getpid()
 
 
 def read_with_calamine(path: str) -> list[list[object]]:
@@ -161,6 +177,27 @@ def test_worker_that_cannot_start_is_a_fatal_error() -> None:
             list(run_isolated(module.fn, [1], workers=1))
     finally:
         del sys.modules[module.__name__]
+
+
+def test_started_pool_runs_its_initializer_in_every_worker_before_any_item() -> None:
+    with IsolatedPool(setup_seen, workers=2, initializer=remember_setup,
+                      initargs=("plan-v1",)) as pool:
+        pool.start()
+        assert len(pool.idle) == 2 and all(w.proc.is_alive() for w in pool.idle)
+        got = list(run_isolated(setup_seen, range(20), pool=pool))
+    assert len(got) == 20
+    assert all(o.ok and o.value == ("plan-v1", True) for _, o in got)
+
+
+@pytest.mark.parametrize(("value", "th", "code"), [
+    ("fail-tps", "อ่านแผนไม่ได้", 2), ("fail", "disk on fire", 1)])
+def test_failing_initializer_stops_the_run_with_its_message(value: str, th: str,
+                                                             code: int) -> None:
+    pool = IsolatedPool(setup_seen, workers=2, initializer=remember_setup, initargs=(value,))
+    with pytest.raises(WorkerSetupError) as info:
+        list(run_isolated(setup_seen, range(5), pool=pool.start()))
+    assert th in info.value.message_th and info.value.exit_code == code
+    assert isinstance(info.value, TpsError)
 
 
 def test_pool_overhead_per_item_is_small() -> None:

@@ -52,6 +52,12 @@ def _plan(path: str | None) -> Any:
     return _plans[key]
 
 
+def load_plan(path: str | None) -> None:
+    """Worker initializer: read the plan at start-up, while the main process is still
+    collecting files; an unreadable plan fails here, once per worker, with its reason."""
+    _plan(path)
+
+
 def check_file(task: CheckTask) -> Checked:
     from tps_batch.validate import validate
 

@@ -36,7 +36,7 @@ class Candidate:
         return dt.datetime.fromtimestamp(self.mtime_ns / 1e9).replace(microsecond=0)
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path | str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):

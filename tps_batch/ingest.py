@@ -11,6 +11,7 @@ ends where an uninterrupted run would.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tps_batch import errors, store
-from tps_batch.check import Checked, CheckTask, check_file
+from tps_batch.check import Checked, CheckTask, check_file, load_plan
 from tps_batch.collect import Candidate, collect, sha256_of
 from tps_batch.fileaway import failpoint, finish, kept_rel, pending, sweep_temporaries
 from tps_batch.guard import GuardLimits
@@ -30,7 +31,7 @@ from tps_batch.lock import workspace_lock
 from tps_batch.plan import read_plan
 from tps_batch.read import Submission
 from tps_batch.settings import Settings
-from tps_batch.workers import prefetch, run_isolated
+from tps_batch.workers import IsolatedPool, prefetch, run_isolated
 
 BATCH = 500
 
@@ -61,12 +62,23 @@ def limits_of(ws: Settings) -> GuardLimits:
                        max_member_mb=ws.max_member_mb, max_ratio=ws.max_ratio)
 
 
-def check_many(tasks: list[CheckTask], ws: Settings | None) -> Iterator[tuple[CheckTask, Checked]]:
-    """Check files in isolated workers; a worker's death or timeout becomes a finding."""
-    timeout = ws.parse_timeout_s if ws else 30.0
-    memory = ws.parse_memory_mb if ws else 1024
-    for task, outcome in run_isolated(check_file, tasks, workers=ws.workers if ws else 2,
-                                      timeout_s=timeout, memory_mb=memory):
+def checking_pool(ws: Settings | None) -> IsolatedPool:
+    """The isolated workers that check files; with a workspace, each loads its plan first."""
+    plan = ws.path("plan") if ws else None
+    return IsolatedPool(check_file, workers=ws.workers if ws else 2,
+                        timeout_s=ws.parse_timeout_s if ws else 30.0,
+                        memory_mb=ws.parse_memory_mb if ws else 1024,
+                        initializer=load_plan,
+                        initargs=(str(plan) if plan and plan.is_file() else None,))
+
+
+def check_many(tasks: list[CheckTask], ws: Settings | None,
+               pool: IsolatedPool | None = None) -> Iterator[tuple[CheckTask, Checked]]:
+    """Check files in isolated workers; a worker's death or timeout becomes a finding.
+    A plan the workers cannot read stops everything (:class:`TpsError`)."""
+    pool = pool or checking_pool(ws)
+    timeout, memory = pool.timeout_s, pool.memory_mb
+    for task, outcome in run_isolated(check_file, tasks, pool=pool):
         if outcome.status == "ok":
             yield task, outcome.value
             continue
@@ -123,9 +135,13 @@ def _origin(conn: Connection, cand: Candidate) -> dict[str, Any] | None:
     return dict(row._mapping)
 
 
+Stored = tuple[list[dict[str, Any]], dict[int, list[errors.Finding]]]
+
+
 def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Checked]],
-                 result: IngestResult) -> tuple[list[int], dict[int, bytes]]:
-    """One transaction for the whole batch; returns the ids and the annotated copies."""
+                 result: IngestResult) -> tuple[list[int], dict[int, bytes], Stored]:
+    """One transaction for the whole batch; returns the ids, the annotated copies, and the
+    rows and findings as stored (so that filing them away needn't read them back)."""
     with engine.begin() as conn:
         items = []
         for cand, checked in batch:
@@ -137,8 +153,9 @@ def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Chec
                 submission=checked.submission, fiscal_year=ws.fiscal_year,
                 source_detail=origin["detail"] if origin else None))
         _remember(conn, [cand for cand, _ in batch])
-        sids = store.insert_many(conn, items, kept_path=lambda sid, item: kept_rel(
+        rows = store.insert_many(conn, items, kept_path=lambda sid, item: kept_rel(
             ws, sid, store.status_of(item.submission.findings), item.file_name))
+        sids = [r["id"] for r in rows]
         failpoint("inserted")
     failpoint("committed")
     annotated = {}
@@ -155,7 +172,15 @@ def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Chec
                                                    for f in sub.findings)})
         if checked.annotated:
             annotated[sid] = checked.annotated
-    return sids, annotated
+    found = {sid: checked.submission.findings for sid, (_c, checked) in zip(sids, batch,
+                                                                           strict=True)}
+    return sids, annotated, (rows, found)
+
+
+def _store_and_finish(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Checked]],
+                      result: IngestResult) -> None:
+    sids, annotated, stored = _store_batch(ws, engine, batch, result)
+    finish(ws, engine, sids, annotated, stored=stored)
 
 
 def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) -> IngestResult:
@@ -168,38 +193,41 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
             read_plan(ws.path("plan"))  # raises the clear "plan not found" error
         sweep_temporaries(ws)
         result.recovered = finish(ws, engine, pending(engine))
-        with engine.connect() as conn:
-            candidates = collect(ws, conn)
+        with contextlib.ExitStack() as stack:
+            with engine.connect() as conn:
+                candidates = collect(ws, conn)
+                # the workers start (and load the plan) while this process hashes the files
+                pool = stack.enter_context(checking_pool(ws).start()) if candidates else None
+                for cand in candidates:
+                    cand.sha256 = sha256_of(cand.path)
+                known = store.known_hashes(conn, [c.sha256 for c in candidates])
+            fresh: dict[str, Candidate] = {}
+            duplicates: list[Candidate] = []
+            later: list[Candidate] = []  # identical to a file of this same run
             for cand in candidates:
-                cand.sha256 = sha256_of(cand.path)
-            known = store.known_hashes(conn, [c.sha256 for c in candidates])
-        fresh: dict[str, Candidate] = {}
-        duplicates: list[Candidate] = []
-        later: list[Candidate] = []  # identical to a file of this same run
-        for cand in candidates:
-            if cand.sha256 in known:
-                duplicates.append(cand)
-            elif cand.sha256 in fresh:
-                later.append(cand)
-            else:
-                fresh[cand.sha256] = cand
-        _drop_duplicates(ws, engine, duplicates, known)
-        result.duplicates = len(duplicates) + len(later)
-        if fresh:  # a broken plan stops the run here, once, not in every worker
-            read_plan(ws.path("plan"))
-        by_path = {str(c.path): c for c in fresh.values()}
-        tasks = [_task(c.path, ws, received=c.received_at.date(), annotate=True)
-                 for c in fresh.values()]
-        batch: list[tuple[Candidate, Checked]] = []
-        for count, (task, checked) in enumerate(prefetch(check_many(tasks, ws)), start=1):
-            batch.append((by_path[task.path], checked))
-            if progress:
-                progress(count, len(tasks))
-            if len(batch) >= BATCH:
-                finish(ws, engine, *_store_batch(ws, engine, batch, result))
-                batch = []
-        if batch:
-            finish(ws, engine, *_store_batch(ws, engine, batch, result))
+                if cand.sha256 in known:
+                    duplicates.append(cand)
+                elif cand.sha256 in fresh:
+                    later.append(cand)
+                else:
+                    fresh[cand.sha256] = cand
+            _drop_duplicates(ws, engine, duplicates, known)
+            result.duplicates = len(duplicates) + len(later)
+            by_path = {str(c.path): c for c in fresh.values()}
+            tasks = [_task(c.path, ws, received=c.received_at.date(), annotate=True)
+                     for c in fresh.values()]
+            batch: list[tuple[Candidate, Checked]] = []
+            # a plan the workers cannot read raises here, at the first file, before any store
+            checked_all = prefetch(check_many(tasks, ws, pool)) if tasks else iter(())
+            for count, (task, checked) in enumerate(checked_all, start=1):
+                batch.append((by_path[task.path], checked))
+                if progress:
+                    progress(count, len(tasks))
+                if len(batch) >= BATCH:
+                    _store_and_finish(ws, engine, batch, result)
+                    batch = []
+            if batch:
+                _store_and_finish(ws, engine, batch, result)
         if later:
             with engine.connect() as conn:
                 known = store.known_hashes(conn, [c.sha256 for c in later])

@@ -18,8 +18,8 @@ STATUS_TEXT = {
 }
 
 
-def write_html(path: Path, *, office_name: str, submission: dict[str, Any],
-               findings: list[Finding], annotated_name: str | None) -> Path:
+def write_html(path: Path | str, *, office_name: str, submission: dict[str, Any],
+               findings: list[Finding], annotated_name: str | None) -> Path | str:
     th, en = STATUS_TEXT[submission["status"]]
     html = render_html("receipt.html", office_name=office_name, sub=submission,
                        status_th=th, status_en=en, findings=findings,

@@ -155,8 +155,9 @@ class Incoming:
 
 
 def insert_many(conn: Connection, items: list[Incoming],
-                kept_path: Any = None) -> list[int]:
-    """Insert a batch of submissions with their findings and content; returns their ids.
+                kept_path: Any = None) -> list[dict[str, Any]]:
+    """Insert a batch of submissions with their findings and content; returns the
+    submissions' rows as stored (with ``id`` and ``kept_path``), in the items' order.
 
     One INSERT per table per batch (not per file): the nightly run's cost stays close to
     the cost of reading the files. ``kept_path(sid, item)`` names each kept original, which
@@ -180,11 +181,14 @@ def insert_many(conn: Connection, items: list[Incoming],
             "is_current": False, "kept_path": None, "receipt_done": False})
     sids = [r[0] for r in conn.execute(
         submissions.insert().returning(submissions.c.id, sort_by_parameter_order=True), heads)]
+    for sid, item, head in zip(sids, items, heads, strict=True):
+        head["id"] = sid
+        if kept_path is not None:
+            head["kept_path"] = kept_path(sid, item)
     if kept_path is not None:
         conn.execute(submissions.update().where(submissions.c.id == sa.bindparam("sid"))
                      .values(kept_path=sa.bindparam("kp")),
-                     [{"sid": sid, "kp": kept_path(sid, item)}
-                      for sid, item in zip(sids, items, strict=True)])
+                     [{"sid": h["id"], "kp": h["kept_path"]} for h in heads])
     rows: dict[str, list[dict[str, Any]]] = {"findings": [], "projects": [], "signoffs": []}
     stored = []
     for sid, item, head in zip(sids, items, heads, strict=True):
@@ -201,7 +205,7 @@ def insert_many(conn: Connection, items: list[Incoming],
         if batch:
             _bulk_insert(conn, metadata.tables[name], batch)
     refresh_current(conn, stored)
-    return sids
+    return heads
 
 
 def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:

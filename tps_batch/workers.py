@@ -59,7 +59,8 @@ class Outcome:
 
 
 def run_isolated(fn: Callable[[T], R], items: Iterable[T], *, workers: int = 2,
-                 timeout_s: float = 30, memory_mb: int = 1024) -> Iterator[tuple[T, Outcome]]:
+                 timeout_s: float = 30, memory_mb: int = 1024,
+                 pool: IsolatedPool | None = None) -> Iterator[tuple[T, Outcome]]:
     """Run ``fn(item)`` for every item in worker processes; yield ``(item, outcome)``.
 
     Results come as they complete, not in input order. Each worker gets one item at a
@@ -69,13 +70,20 @@ def run_isolated(fn: Callable[[T], R], items: Iterable[T], *, workers: int = 2,
     (0: no cap). ``workers`` below 1 still means one worker: the isolation is the
     point, so nothing ever runs in this process. Workers are stopped when the
     generator is exhausted, closed, or collected; close it explicitly (``with
-    contextlib.closing(...)``) if the consumer may raise.
+    contextlib.closing(...)``) if the consumer may raise. ``pool``: an
+    :class:`IsolatedPool` the caller made (and maybe started) beforehand, used instead of
+    a new one (then ``fn``, ``workers``, ``timeout_s`` and ``memory_mb`` are the pool's).
     """
-    pool = _Pool(fn, max(1, workers), timeout_s, memory_mb)
+    pool = pool or IsolatedPool(fn, workers=workers, timeout_s=timeout_s, memory_mb=memory_mb)
     try:
         yield from pool.run(iter(items))
     finally:
         pool.shutdown()
+
+
+class WorkerSetupError(TpsError):
+    """The workers' ``initializer`` failed (e.g. the plan they load is unreadable): the
+    run cannot go on, and every worker would fail the same way."""
 
 
 class _Worker:
@@ -83,9 +91,10 @@ class _Worker:
 
     __slots__ = ("conn", "deadline", "item", "proc", "ready")
 
-    def __init__(self, ctx: Any, fn: Callable[[Any], Any], memory_mb: int) -> None:
+    def __init__(self, ctx: Any, fn: Callable[[Any], Any], memory_mb: int,
+                 setup: tuple[Callable[..., Any], tuple[Any, ...]] | None) -> None:
         parent_end, child_end = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_child_main, args=(child_end, fn, memory_mb),
+        self.proc = ctx.Process(target=_child_main, args=(child_end, fn, memory_mb, setup),
                                 name="tps-worker", daemon=True)
         try:
             self.proc.start()
@@ -111,14 +120,41 @@ class _Worker:
         return self.proc.exitcode
 
 
-class _Pool:
-    def __init__(self, fn: Callable[[Any], Any], size: int, timeout_s: float,
-                 memory_mb: int) -> None:
+class IsolatedPool:
+    """The workers behind :func:`run_isolated`, for callers that start them early.
+
+    ``start()`` launches the workers at once, so that their start-up (imports, and
+    ``initializer(*initargs)``, e.g. loading the plan) overlaps the caller's own work.
+    An ``initializer`` that raises doesn't kill the worker: it answers every item with
+    the failure, which :meth:`run` raises as :class:`WorkerSetupError` (a
+    :class:`TpsError` keeps its Thai and English text and exit code).
+    """
+
+    def __init__(self, fn: Callable[[Any], Any], *, workers: int = 2, timeout_s: float = 30,
+                 memory_mb: int = 1024, initializer: Callable[..., Any] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> None:
         self.ctx = multiprocessing.get_context(START_METHOD)
-        self.fn, self.size, self.timeout_s, self.memory_mb = fn, size, timeout_s, memory_mb
+        self.fn, self.size, self.timeout_s, self.memory_mb = (fn, max(1, workers), timeout_s,
+                                                              memory_mb)
+        self.setup = (initializer, initargs) if initializer else None
         self.idle: list[_Worker] = []
         self.busy: dict[Connection, _Worker] = {}
         self.exhausted = False
+
+    def start(self) -> IsolatedPool:
+        """Launch the workers now instead of at the first item."""
+        while len(self.idle) + len(self.busy) < self.size:
+            self.idle.append(self._new_worker())
+        return self
+
+    def __enter__(self) -> IsolatedPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.shutdown()
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.ctx, self.fn, self.memory_mb, self.setup)
 
     def run(self, items: Iterator[Any]) -> Iterator[tuple[Any, Outcome]]:
         while True:
@@ -152,7 +188,7 @@ class _Pool:
 
     def _send(self, data: bytes | memoryview) -> _Worker:
         for _attempt in range(2):
-            worker = self.idle.pop() if self.idle else _Worker(self.ctx, self.fn, self.memory_mb)
+            worker = self.idle.pop() if self.idle else self._new_worker()
             try:
                 worker.conn.send_bytes(data)
                 return worker
@@ -198,7 +234,7 @@ class _Pool:
             # Dead, or dying (a grandchild may hold its pipe open: never block on that).
             code = worker.stop(kill=True)
             if not worker.ready:
-                raise TpsError(
+                raise WorkerSetupError(
                     f"กระบวนการอ่านไฟล์เริ่มทำงานไม่ได้ ({_describe_exit(code)})",
                     f"a worker process could not start ({_describe_exit(code)}); fn must be "
                     "a top-level function of a module the workers can import")
@@ -208,6 +244,10 @@ class _Pool:
         except Exception as exc:  # noqa: BLE001 - e.g. the value's class is not importable here
             self.idle.append(worker)
             return Outcome("error", error=f"cannot read the result: {exc}")
+        if status == "setup-failed":
+            worker.stop()
+            th, en, code = payload
+            raise WorkerSetupError(th, en, exit_code=code)
         if recycle:
             worker.stop()
         else:
@@ -246,7 +286,8 @@ def _describe_exit(code: int | None) -> str:
 
 # --- the child side ------------------------------------------------------------------------------
 
-def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int) -> None:
+def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int,
+                setup: tuple[Callable[..., Any], tuple[Any, ...]] | None = None) -> None:
     """Worker loop: one item in, one ``(status, payload, recycle)`` out, until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which cleans up
     # systemd's stop signals the whole group: the parent finishes its run, so must we
@@ -254,6 +295,14 @@ def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int) -> N
     os.environ["RUST_BACKTRACE"] = "0"  # a parser abort is reported as one line, not a trace
     _limit_resources(memory_mb)
     parent = os.getppid()
+    failed: tuple[str, str, int] | None = None
+    if setup is not None:
+        try:
+            setup[0](*setup[1])
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, item by item
+            failed = ((exc.message_th, exc.message_en, exc.exit_code) if isinstance(exc, TpsError)
+                      else (f"เตรียมกระบวนการอ่านไฟล์ไม่ได้: {exc}",
+                            f"worker setup failed: {type(exc).__name__}: {exc}", 1))
     conn.send(_READY)
     while True:
         while not conn.poll(_PARENT_CHECK_S):
@@ -261,8 +310,11 @@ def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int) -> N
                 return
         try:
             item = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the parent closed its end, or died
             return
+        if failed is not None:
+            conn.send(("setup-failed", failed, False))
+            continue
         recycle = False
         try:
             result: tuple[str, Any, bool] = ("ok", fn(item), False)
