@@ -85,7 +85,12 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
             size = os.fstat(fh.fileno()).st_size
             # the whole file, once (it is small or it is refused): every check below and
             # the parser work on these bytes, not on a file that may change meanwhile
-            data = fh.read(8) if size > limit else fh.read(limit + 1)
+            if size > limit:
+                data = fh.read(8)
+            else:  # read(size + 1), not read(limit + 1): a 20 MB buffer per file costs
+                data = fh.read(size + 1)
+                if len(data) > size:  # it grew since fstat: read on, up to the limit
+                    data += fh.read(limit + 1 - len(data))
     except OSError as exc:
         return GuardResult([make("corrupt-workbook", file=name, detail=exc.strerror or str(exc))])
     if not data:

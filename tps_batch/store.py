@@ -189,27 +189,38 @@ def insert_many(conn: Connection, items: list[Incoming],
         conn.execute(submissions.update().where(submissions.c.id == sa.bindparam("sid"))
                      .values(kept_path=sa.bindparam("kp")),
                      [{"sid": h["id"], "kp": h["kept_path"]} for h in heads])
-    rows: dict[str, list[dict[str, Any]]] = {"findings": [], "projects": [], "signoffs": []}
+    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in _COLUMNS}
     stored = []
     for sid, item, head in zip(sids, items, heads, strict=True):
         sub = item.submission
-        rows["findings"] += [
-            {"submission_id": sid, "code": f.code, "severity": f.severity,
-             "message_th": f.message_th, "message_en": f.message_en, "sheet": f.sheet,
-             "cell": f.cell, "table_key": f.table, "row": f.row, "column_key": f.column}
-            for f in sub.findings]
+        rows["findings"] += [(sid, f.code, f.severity, f.message_th, f.message_en, f.sheet,
+                              f.cell, f.table, f.row, f.column) for f in sub.findings]
         if head["status"] != "rejected":
             _content_rows(rows, sid, sub)
             stored.append((head["fiscal_year"], head["project_code"]))
     for name, batch in rows.items():
         if batch:
-            _bulk_insert(conn, metadata.tables[name], batch)
+            _bulk_insert(conn, metadata.tables[name], _COLUMNS[name], batch)
     refresh_current(conn, stored)
     return heads
 
 
-def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """executemany with the columns' own bind processors applied once per value.
+_SEQ_KEYS = ("submission_id", "project_code", "seq")
+#: the columns each batch insert fills, in the order _content_rows builds its tuples
+_COLUMNS: dict[str, list[str]] = {
+    "findings": ["submission_id", "code", "severity", "message_th", "message_en", "sheet",
+                 "cell", "table_key", "row", "column_key"],
+    "projects": ["submission_id", *(f.key for f in PROJECT_FIELDS)],
+    "signoffs": [*_SEQ_KEYS, "role", "name", "position", "date"],
+    **{key: [c.name for c in table.columns] for key, table in CONTENT_TABLES.items()},
+}
+_CONTENT_KEYS = {key: [c for c in cols if c not in _SEQ_KEYS] for key, cols in _COLUMNS.items()
+                 if key in CONTENT_TABLES}
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, columns: list[str],
+                 rows: list[tuple[Any, ...]]) -> None:
+    """executemany of ready-made tuples, with the columns' own bind processors applied.
 
     On SQLite (qmark style) this skips SQLAlchemy's per-row statement parameter building,
     which costs more than the insert itself at tens of thousands of rows a night; other
@@ -217,35 +228,34 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
     """
     dialect = conn.dialect
     if dialect.paramstyle != "qmark":
-        conn.execute(table.insert(), rows)
+        conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
         return
-    cols = [c for c in table.columns if c.name in rows[0]]
-    procs = [c.type.bind_processor(dialect) for c in cols]
-    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in cols)
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "
-           f"VALUES ({', '.join('?' for _ in cols)})")
-    params = [tuple(p(r.get(c.name)) if p else r.get(c.name) for c, p in zip(cols, procs,
-                                                                          strict=True))
-              for r in rows]
-    conn.exec_driver_sql(sql, params)
+    procs = [(i, proc) for i, name in enumerate(columns)
+             if (proc := table.c[name].type.bind_processor(dialect)) is not None]
+    if procs:
+        fixed = []
+        for row in rows:
+            values = list(row)
+            for i, proc in procs:
+                values[i] = proc(values[i])
+            fixed.append(tuple(values))
+        rows = fixed
+    prep = dialect.identifier_preparer
+    sql = (f"INSERT INTO {prep.format_table(table)} ({', '.join(map(prep.quote, columns))}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    conn.exec_driver_sql(sql, rows)
 
 
-def _content_rows(rows: dict[str, list[dict[str, Any]]], sid: int, sub: Submission) -> None:
-    code = sub.values.get("project_code")
-    rows["projects"].append(
-        {"submission_id": sid, **{f.key: sub.values.get(f.key) for f in PROJECT_FIELDS}})
-    rows["signoffs"] += [
-        {"submission_id": sid, "project_code": code, "seq": i + 1, "role": role,
-         "name": sub.values.get(f"{role}_name"), "position": sub.values.get(f"{role}_position"),
-         "date": sub.values.get(f"{role}_date")}
-        for i, (role, _th) in enumerate(SIGNOFF_ROLES)]
-    for key, table in CONTENT_TABLES.items():
-        keys = [c.name for c in table.columns
-                if c.name not in ("submission_id", "project_code", "seq")]
-        rows.setdefault(key, []).extend(
-            {"submission_id": sid, "project_code": code, "seq": i + 1,
-             **{k: r.get(k) for k in keys}}
-            for i, r in enumerate(sub.tables.get(key, [])))
+def _content_rows(rows: dict[str, list[tuple[Any, ...]]], sid: int, sub: Submission) -> None:
+    values = sub.values
+    code = values.get("project_code")
+    rows["projects"].append((sid, *(values.get(f.key) for f in PROJECT_FIELDS)))
+    rows["signoffs"] += [(sid, code, i + 1, role, values.get(f"{role}_name"),
+                          values.get(f"{role}_position"), values.get(f"{role}_date"))
+                         for i, (role, _th) in enumerate(SIGNOFF_ROLES)]
+    for key, keys in _CONTENT_KEYS.items():
+        rows[key] += [(sid, code, i + 1, *(r.get(k) for k in keys))
+                      for i, r in enumerate(sub.tables.get(key, ()))]
 
 
 def refresh_current(conn: Connection, projects_: list[tuple[int, str | None]]) -> None:
