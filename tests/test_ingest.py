@@ -130,6 +130,23 @@ def test_lock_blocks_a_second_run_and_a_killed_holder_does_not(ws) -> None:
     assert CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)]).exit_code == 0
 
 
+def test_batches_are_large_then_shrink_so_the_lone_tail_is_short() -> None:
+    from tps_batch.ingest import BATCH, MIN_BATCH, batch_limit
+
+    for total in (1, 49, 97, 2000, 10_000):
+        sizes, pending = [], 0
+        for count in range(1, total + 1):  # the loop of ingest(): one result at a time
+            pending += 1
+            if pending >= batch_limit(count, total):
+                sizes.append(pending)
+                pending = 0
+        sizes += [pending] if pending else []
+        assert sum(sizes) == total and max(sizes) <= BATCH
+        assert sizes[-1] <= MIN_BATCH
+        if total >= 4 * BATCH:
+            assert sizes[:2] == [BATCH, BATCH]
+
+
 def test_unreadable_plan_stops_ingest_before_anything_is_stored(ws) -> None:
     """The workers load the plan as they start; one they cannot read ends the run with its
     reason (exit 2, a set-up problem), and every inbox file waits for the next run."""

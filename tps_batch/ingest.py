@@ -34,6 +34,18 @@ from tps_batch.settings import Settings
 from tps_batch.workers import IsolatedPool, prefetch, run_isolated
 
 BATCH = 500
+MIN_BATCH = 50
+
+
+def batch_limit(done: int, total: int) -> int:
+    """How many checked files to store at once, ``done`` of ``total`` consumed so far.
+
+    Storing and filing away a batch overlaps the workers' reading of the next one, except
+    for the last batch, which runs alone after the last file is read. So batches are
+    large (fewer transactions and syncs) until the end is near, then shrink by halves, and
+    the lone tail is a few dozen files instead of hundreds.
+    """
+    return max(MIN_BATCH, min(BATCH, (total - done) // 2))
 
 
 @dataclass
@@ -223,7 +235,7 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
                 batch.append((by_path[task.path], checked))
                 if progress:
                     progress(count, len(tasks))
-                if len(batch) >= BATCH:
+                if len(batch) >= batch_limit(count, len(tasks)):
                     _store_and_finish(ws, engine, batch, result)
                     batch = []
             if batch:

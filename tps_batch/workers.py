@@ -134,6 +134,9 @@ class IsolatedPool:
                  memory_mb: int = 1024, initializer: Callable[..., Any] | None = None,
                  initargs: tuple[Any, ...] = ()) -> None:
         self.ctx = multiprocessing.get_context(START_METHOD)
+        if START_METHOD == "forkserver":  # fn's module imported once, in the server, not in
+            # every worker (no effect once this process's fork server runs)
+            self.ctx.set_forkserver_preload([fn.__module__])
         self.fn, self.size, self.timeout_s, self.memory_mb = (fn, max(1, workers), timeout_s,
                                                               memory_mb)
         self.setup = (initializer, initargs) if initializer else None
