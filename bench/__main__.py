@@ -24,12 +24,15 @@ def parse(argv: list[str] | None = None) -> Options:
                     help="cached corpora, workspaces and logs (default: bench/.data)")
     ap.add_argument("--json", type=Path, help="results as JSON (default: OUT/last-run.json)")
     ap.add_argument("--skip-big", action="store_true", help="skip the --big/--small steps")
+    ap.add_argument("--repeat", type=int, default=defaults.repeat,
+                    help="runs of the floor and of cold ingest at N, each cold run in a fresh "
+                         "workspace; the median counts (default %(default)s)")
     ap.add_argument("--pdf", action="store_true",
                     help="also time per-project PDFs, twice (the second skips unchanged pages)")
     a = ap.parse_args(argv)
-    if min(a.n, a.big, a.small) < 1:
-        ap.error("--n, --big and --small must be at least 1")
-    return Options(a.n, a.big, a.small, a.out, a.json, a.skip_big, a.pdf)
+    if min(a.n, a.big, a.small, a.repeat) < 1:
+        ap.error("--n, --big, --small and --repeat must be at least 1")
+    return Options(a.n, a.big, a.small, a.out, a.json, a.skip_big, a.pdf, a.repeat)
 
 
 def main(argv: list[str] | None = None) -> int:

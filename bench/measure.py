@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -36,17 +37,18 @@ _REPORT = re.compile(r"wrote (\d+) file\(s\), (\d+) unchanged")
 
 @dataclass
 class Step:
-    """One measured process."""
+    """One measured step: a process, or the median of several runs of it."""
 
     step: str
     n: int                      # workbooks in the workspace (or folder) it worked on
-    seconds: float
-    peak_rss_mb: float
-    returncode: int
+    seconds: float              # the median of ``runs``
+    peak_rss_mb: float          # the largest of the runs
+    returncode: int             # the first non-zero exit code of the runs, else 0
     ms_per_workbook: float = 0.0
     ratio_to_floor: float | None = None  # per workbook: seconds / floor seconds at equal n
     note: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    runs: list[float] = field(default_factory=list)  # wall seconds of each run
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,17 +158,32 @@ class Runner:
         self.logs, self.log = logs, log
         self.steps: list[Step] = []
 
-    def run(self, name: str, argv: list[str], n: int, *, note: str = "") -> Step:
+    def run(self, name: str, argv: list[str] | Callable[[int], list[str]], n: int, *,
+            note: str = "", repeat: int = 1) -> Step:
+        """Run a step ``repeat`` times (``argv(i)`` for run i when it is callable, e.g. a
+        fresh workspace each time) and keep the median: on a shared machine one run can
+        be off by a second for reasons that have nothing to do with the code."""
         slug = f"{len(self.steps) + 1:02d}-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        seconds, rss, code = run_process(argv, self.logs / slug)
-        stdout = (self.logs / f"{slug}.out").read_text("utf-8", errors="replace")
-        step = Step(name, n, seconds, rss, code, seconds * 1000 / max(n, 1), note=note)
-        _parse(step, stdout)
-        if code != 0:
-            tail = (self.logs / f"{slug}.err").read_text("utf-8", errors="replace")[-400:]
-            step.note = f"{step.note}; exit {code}: {tail.strip()}".lstrip("; ")
+        runs, peak, failed, stem = [], 0.0, 0, self.logs / slug
+        for i in range(repeat):
+            stem = self.logs / (f"{slug}-run{i + 1}" if repeat > 1 else slug)
+            seconds, rss, code = run_process(argv(i) if callable(argv) else argv, stem)
+            runs.append(seconds)
+            peak, failed = max(peak, rss), failed or code
+            if code != 0:
+                break
+        seconds = statistics.median(runs)
+        step = Step(name, n, seconds, peak, failed, seconds * 1000 / max(n, 1), note=note,
+                    runs=runs)
+        _parse(step, stem.with_suffix(".out").read_text("utf-8", errors="replace"))
+        if len(runs) > 1:
+            step.note = (f"median of {len(runs)}: {', '.join(f'{s:.2f}' for s in runs)} s; "
+                         f"{step.note}")
+        if failed:
+            tail = stem.with_suffix(".err").read_text("utf-8", errors="replace")[-400:]
+            step.note = f"{step.note}; exit {failed}: {tail.strip()}".lstrip("; ")
         self.steps.append(step)
-        self.log(f"  {name:<44} {seconds:8.2f} s  {rss:7.1f} MB  {step.note}")
+        self.log(f"  {name:<44} {seconds:8.2f} s  {peak:7.1f} MB  {step.note}")
         return step
 
 

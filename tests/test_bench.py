@@ -34,6 +34,10 @@ def test_bench_smoke(tmp_path: Path) -> None:
         assert s["seconds"] > 0 and s["peak_rss_mb"] > 0, s
         assert s["ratio_to_floor"] == pytest.approx(s["seconds"] / floor["seconds"])
     assert floor["ratio_to_floor"] == pytest.approx(1.0)
+    for name in ("calamine floor", "tps ingest cold"):  # measured three times, median kept
+        runs = steps[name]["runs"]
+        assert len(runs) == 3 and steps[name]["seconds"] == sorted(runs)[1]
+    assert len(steps["openpyxl baseline"]["runs"]) == 1
     assert steps["calamine floor"]["counts"]["files"] == 20
     assert steps["openpyxl baseline"]["counts"]["files"] == 20
     cold = steps["tps ingest cold"]["counts"]
@@ -46,3 +50,4 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert {t["status"] for t in data["targets"]} <= {"PASS", "FAIL", "SKIP"}
     assert "calamine floor" in done.stdout and "targets:" in done.stdout
     assert str(tmp_path) not in json.dumps(data)  # no machine paths in the results
+    assert sorted(p.name for p in out.glob("ws-n*")) == ["ws-n20-1", "ws-n20-2", "ws-n20-3"]
