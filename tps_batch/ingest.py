@@ -104,19 +104,22 @@ def check_many(tasks: list[CheckTask], ws: Settings | None,
         yield task, Checked(Submission(findings=[finding]))
 
 
-def _task(path: Path, ws: Settings | None, *, received: dt.date | None,
-          annotate: bool) -> CheckTask:
+def _tasks(paths: list[Path], ws: Settings | None, received: list[dt.date],
+           *, annotate: bool) -> list[CheckTask]:
     if ws is None:
-        return CheckTask(str(path), GuardLimits(), received=received)
+        return [CheckTask(str(p), GuardLimits(), received=day)
+                for p, day in zip(paths, received, strict=True)]
     plan = ws.path("plan")
-    return CheckTask(str(path), limits_of(ws), ws.macros, ws.fiscal_year,
-                     str(plan) if plan.is_file() else None, received, ws.far_above_factor,
-                     annotate)
+    plan_path = str(plan) if plan.is_file() else None
+    limits = limits_of(ws)
+    return [CheckTask(str(p), limits, ws.macros, ws.fiscal_year, plan_path, day,
+                      ws.far_above_factor, annotate)
+            for p, day in zip(paths, received, strict=True)]
 
 
 def check_files(paths: list[Path], ws: Settings | None) -> list[tuple[Path, Submission]]:
     """``tps validate``: guard, read and validate without storing anything."""
-    tasks = [_task(p, ws, received=dt.date.today(), annotate=False) for p in paths]
+    tasks = _tasks(paths, ws, [dt.date.today()] * len(paths), annotate=False)
     got = {Path(t.path): c.submission for t, c in check_many(tasks, ws)}
     return [(p, got[p]) for p in paths]
 
@@ -226,8 +229,8 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
             _drop_duplicates(ws, engine, duplicates, known)
             result.duplicates = len(duplicates) + len(later)
             by_path = {str(c.path): c for c in fresh.values()}
-            tasks = [_task(c.path, ws, received=c.received_at.date(), annotate=True)
-                     for c in fresh.values()]
+            tasks = _tasks([c.path for c in fresh.values()], ws,
+                           [c.received_at.date() for c in fresh.values()], annotate=True)
             batch: list[tuple[Candidate, Checked]] = []
             # a plan the workers cannot read raises here, at the first file, before any store
             checked_all = prefetch(check_many(tasks, ws, pool)) if tasks else iter(())

@@ -30,6 +30,7 @@ def environment() -> Any:
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # no stat of every template per page: thousands of receipts a night
     )
     env.filters["thdate"] = thai.format_date_short
     env.filters["thdate_long"] = thai.format_date_long
