@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -113,7 +114,10 @@ def test_member_too_large_by_its_header(tmp_path: Path) -> None:
     path = hostile.write_raw_zip(tmp_path / "big.xlsx", [*base, ("xl/media/a.bin", b"x")],
                                  declared={"xl/media/a.bin": (2 << 20, 300 << 20)})
     assert codes(inspect(path, LIMITS)) == ["zip-member-too-large"]
-    assert inspect(path, GuardLimits(max_member_mb=400)).ok  # limits come from settings
+    # limits come from settings: under a higher one, only the lying header is left
+    lied = inspect(path, GuardLimits(max_member_mb=400)).findings
+    assert [f.code for f in lied] == ["corrupt-zip"]
+    assert "central directory" in lied[0].params["detail"]
 
 
 def test_huge_central_directory_is_counted_cheaply(tmp_path: Path) -> None:
@@ -252,3 +256,57 @@ def test_member_whose_local_header_disagrees_goes_through_zipfile(tmp_path: Path
     with zipfile.ZipFile(path) as zf:
         assert guard._Inflater.of(bytes(data), zf.infolist()[0]) is None
     assert codes(inspect(path, LIMITS)) == ["corrupt-zip"]
+
+
+def _directory_entries(data: bytes) -> list[int]:
+    """Positions of the central directory records (after the last local header's data)."""
+    start = struct.unpack_from("<I", data, data.rindex(b"PK\x05\x06") + 16)[0]
+    return [i for i in range(start, len(data)) if data.startswith(b"PK\x01\x02", i)]
+
+
+def test_offsets_pointing_before_the_archive_are_refused(tmp_path: Path) -> None:
+    """Raising the end record's directory offset makes every part's offset negative for
+    zipfile; Python slicing would then read from the end of the file, a decoy's place."""
+    path = hostile.xxe_xlsx(tmp_path)
+    data = bytearray(path.read_bytes())
+    eocd = data.rindex(b"PK\x05\x06")
+    struct.pack_into("<I", data, eocd + 16, struct.unpack_from("<I", data, eocd + 16)[0] + 4096)
+    path.write_bytes(bytes(data))
+    result = inspect(path, LIMITS)
+    assert codes(result) == ["corrupt-zip"] and "outside" in result.findings[0].params["detail"]
+
+
+def test_overlapping_entries_are_refused(tmp_path: Path) -> None:
+    """Two directory entries sharing one stream: the overlapping-bomb construction."""
+    members = hostile.xlsx_members(hostile.SHEET_A1_STRING.encode())
+    path = hostile.write_raw_zip(tmp_path / "overlap.xlsx", members)
+    data = bytearray(path.read_bytes())
+    first, second = _directory_entries(bytes(data))[:2]
+    struct.pack_into("<I", data, second + 42, struct.unpack_from("<I", data, first + 42)[0])
+    path.write_bytes(bytes(data))
+    result = inspect(path, LIMITS)
+    assert codes(result) == ["corrupt-zip"]
+    assert "overlapping" in result.findings[0].params["detail"]
+
+
+def test_a_cut_off_deflate_stream_is_a_corrupt_zip(tmp_path: Path) -> None:
+    """A part whose compressed data ends early: zipfile raised EOFError, so must we."""
+    sheet = hostile.SHEET_A1_STRING.encode()
+    members = hostile.xlsx_members(sheet)
+    name = "xl/worksheets/sheet1.xml"
+    path = hostile.write_raw_zip(tmp_path / "cut.xlsx", members,
+                                 declared={name: (8, len(sheet))})
+    result = inspect(path, LIMITS)
+    assert codes(result) == ["corrupt-zip"] and name in result.findings[0].params["detail"]
+
+
+@pytest.mark.parametrize("at", [512, 1024, 4096, 32_768])
+def test_doctype_whose_opening_bracket_ends_a_read(tmp_path: Path, at: int) -> None:
+    """The head is read in doubling steps; a "<" that is the last byte of one step must not
+    pass for the root element when "!DOCTYPE" follows in the next."""
+    decl = b'<?xml version="1.0"?>'
+    sheet = (decl + b" " * (at - 1 - len(decl)) + b'<!DOCTYPE w [<!ENTITY a "b">]>'
+             + hostile.SHEET_A1_STRING.encode().split(b"\n", 1)[1])
+    assert sheet[at - 1:at] == b"<"
+    path = _xlsx_with_sheet(tmp_path / "edge.xlsx", sheet)
+    assert codes(inspect(path, LIMITS)) == ["xml-entities"]

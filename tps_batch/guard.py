@@ -18,6 +18,7 @@ the fast first gate, the worker is the wall.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import struct
@@ -263,10 +264,13 @@ def _member_findings(zf: zipfile.ZipFile, data: bytes, infos: list[zipfile.ZipIn
                 findings.append(make("zip-ratio-too-high", file=name, member=info.filename,
                                      ratio=_ratio(ratio), limit=_num(limits.max_ratio)))
                 suspicious.add(id(info))
-    for info in infos:
+    sane = [info for info in infos if id(info) not in suspicious]
+    if overlap := _overlapping(data, sane, zf.start_dir):
+        return [*findings, make("corrupt-zip", file=name, detail=overlap)]
+    for info in sane:
         if len(findings) >= _MAX_MEMBER_FINDINGS:
             break
-        if id(info) in suspicious or not info.filename.lower().endswith(_XML_SUFFIXES):
+        if not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
         try:
             fast = _Inflater.of(data, info)
@@ -282,6 +286,27 @@ def _member_findings(zf: zipfile.ZipFile, data: bytes, infos: list[zipfile.ZipIn
         if _declares_entities(head, state):
             findings.append(make("xml-entities", file=name, member=info.filename))
     return findings
+
+
+def _overlapping(data: bytes, infos: list[zipfile.ZipInfo], directory: int) -> str | None:
+    """Why the members' data do not lie side by side before the central directory, if they
+    don't: entries that share bytes are how "overlapping" zip bombs multiply one compressed
+    stream (newer Pythons' zipfile refuses them too), and an offset outside the file points
+    the parser somewhere else than the guard looked."""
+    spans = []
+    for info in infos:
+        off = info.header_offset
+        if off < 0 or off + 30 > directory:
+            return f"{info.filename}: its local header lies outside the archive"
+        n_name, n_extra = struct.unpack_from("<HH", data, off + 26)
+        spans.append((off, off + 30 + n_name + n_extra + info.compress_size, info.filename))
+    spans.sort()
+    for (_start, end, part), (next_start, _end, _next) in itertools.pairwise(spans):
+        if end > next_start:
+            return f"{part}: overlapping entries (possible zip bomb)"
+    if spans and spans[-1][1] > directory:
+        return f"{spans[-1][2]}: its data run into the central directory"
+    return None
 
 
 class _Inflater:
@@ -303,7 +328,7 @@ class _Inflater:
                 info.flag_bits & 0x61:  # encrypted, patched, strongly encrypted
             return None
         off = info.header_offset
-        if data[off:off + 4] != _ZIP_MAGIC or off + 30 > len(data):
+        if off < 0 or off + 30 > len(data) or data[off:off + 4] != _ZIP_MAGIC:
             return None
         n_name, n_extra = struct.unpack_from("<HH", data, off + 26)
         encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
@@ -322,11 +347,13 @@ class _Inflater:
         if self.inflate is None:
             out, self.raw = bytes(self.raw[:n]), self.raw[n:]
             return out
-        out = self.inflate.decompress(self.raw, n)
+        out = self.inflate.decompress(self.raw, n)  # n > 0 always: 0 would mean "no limit"
         self.raw = memoryview(self.inflate.unconsumed_tail)
         while not out and not self.inflate.eof and self.raw:
             out = self.inflate.decompress(self.raw, n)
             self.raw = memoryview(self.inflate.unconsumed_tail)
+        if not out and not self.inflate.eof:  # as zipfile says of a cut-off stream
+            raise EOFError("compressed data ended before the end-of-stream marker")
         return out
 
 
@@ -349,10 +376,17 @@ def _prolog(head: bytes) -> str:
         pos = _SPACE.match(text, pos).end()
         if pos >= end:
             return "open"
-        if text.startswith(b"<?", pos):
+        rest = text[pos:pos + 4]
+        if rest.startswith(b"<?"):
             close = text.find(b"?>", pos)
-        elif text.startswith(b"<!--", pos):
+        elif rest == b"<!--":
             close = text.find(b"-->", pos)
+        elif rest.startswith(b"<!"):
+            # "<!" or "<!-" cut off at the end of the head may yet start a comment; any
+            # other "<!" in a prolog is a DOCTYPE (or markup no prolog may hold)
+            return "open" if b"<!--".startswith(rest) else "dtd"
+        elif rest == b"<":
+            return "open"  # cut off before the name: read on
         else:
             return "root"  # the root element (or non-XML text the parser will reject)
         if close < 0:
