@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import shutil
@@ -145,6 +146,39 @@ def test_batches_are_large_then_shrink_so_the_lone_tail_is_short() -> None:
         assert sizes[-1] <= MIN_BATCH
         if total >= 4 * BATCH:
             assert sizes[:2] == [BATCH, BATCH]
+
+
+def test_a_failure_while_storing_stops_the_readers_and_loses_nothing(
+        ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Disk full (or the database locked) in the middle of a run: the error reaches the
+    caller, the reading thread and every worker are gone, and a rerun takes every file."""
+    import multiprocessing
+    import threading
+
+    from tps_batch import ingest as ingest_module
+
+    inbox = ws.path("inbox")
+    for i in range(60):  # more than one batch, each file different
+        fx.submission(inbox / f"P{i:02d}.xlsx",
+                      values={"as_of": dt.date(2023, 10, 2) + dt.timedelta(days=i)})
+    real = ingest_module._store_batch
+
+    def disk_full(*args: object, **kwargs: object) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ingest_module, "_store_batch", disk_full)
+    # a short queue: the reading thread is still at work (waiting to hand over a result)
+    # when the failure comes, as it is on a big run
+    monkeypatch.setattr(ingest_module, "prefetch", functools.partial(ingest_module.prefetch,
+                                                                     size=2))
+    with pytest.raises(OSError, match="No space"):
+        ingest(ws)
+    print("DEBUG", multiprocessing.active_children(), threading.enumerate())
+    assert multiprocessing.active_children() == []
+    assert not [t for t in threading.enumerate() if t.name == "tps-prefetch"]
+    assert len(list(inbox.iterdir())) == 60
+    monkeypatch.setattr(ingest_module, "_store_batch", real)
+    assert ingest(ws).total == 60 and list(inbox.iterdir()) == []
 
 
 def test_unreadable_plan_stops_ingest_before_anything_is_stored(ws) -> None:

@@ -200,6 +200,13 @@ def test_failing_initializer_stops_the_run_with_its_message(value: str, th: str,
     assert isinstance(info.value, TpsError)
 
 
+def test_a_pool_serves_one_run_only() -> None:
+    pool = IsolatedPool(double, workers=1)
+    assert [o.value for _, o in run_isolated(double, [1, 2], pool=pool)] in ([2, 4], [4, 2])
+    with pytest.raises(RuntimeError, match="shut down"):
+        list(run_isolated(double, [3], pool=pool))  # not a silent empty result
+
+
 def test_pool_overhead_per_item_is_small() -> None:
     list(run_isolated(double, range(10), workers=2))  # the fork server is up
     start = time.perf_counter()

@@ -212,7 +212,9 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
             with engine.connect() as conn:
                 candidates = collect(ws, conn)
                 # the workers start (and load the plan) while this process hashes the files
-                pool = stack.enter_context(checking_pool(ws).start()) if candidates else None
+                pool = stack.enter_context(checking_pool(ws)) if candidates else None
+                if pool is not None:
+                    pool.start()
                 for cand in candidates:
                     cand.sha256 = sha256_of(cand.path)
                 known = store.known_hashes(conn, [c.sha256 for c in candidates])
@@ -232,8 +234,11 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
             tasks = _tasks([c.path for c in fresh.values()], ws,
                            [c.received_at.date() for c in fresh.values()], annotate=True)
             batch: list[tuple[Candidate, Checked]] = []
-            # a plan the workers cannot read raises here, at the first file, before any store
-            checked_all = prefetch(check_many(tasks, ws, pool)) if tasks else iter(())
+            # a plan the workers cannot read raises here, at the first file, before any store;
+            # closed before the pool is (the stack unwinds in reverse), so that a failure
+            # while storing stops the reading thread before its workers go
+            checked_all = stack.enter_context(contextlib.closing(
+                prefetch(check_many(tasks, ws, pool)))) if tasks else iter(())
             for count, (task, checked) in enumerate(checked_all, start=1):
                 batch.append((by_path[task.path], checked))
                 if progress:

@@ -143,9 +143,12 @@ class IsolatedPool:
         self.idle: list[_Worker] = []
         self.busy: dict[Connection, _Worker] = {}
         self.exhausted = False
+        self.closed = False  # shut down: a pool serves one run, never a second
 
     def start(self) -> IsolatedPool:
         """Launch the workers now instead of at the first item."""
+        if self.closed:
+            raise RuntimeError("this pool has been shut down")
         while len(self.idle) + len(self.busy) < self.size:
             self.idle.append(self._new_worker())
         return self
@@ -160,7 +163,9 @@ class IsolatedPool:
         return _Worker(self.ctx, self.fn, self.memory_mb, self.setup)
 
     def run(self, items: Iterator[Any]) -> Iterator[tuple[Any, Outcome]]:
-        while True:
+        if self.closed:
+            raise RuntimeError("this pool has been shut down")
+        while not self.closed:
             results: list[tuple[Any, Outcome]] = []
             self._fill(items, results)
             if not self.busy and not results:
@@ -261,6 +266,7 @@ class IsolatedPool:
 
     def shutdown(self) -> None:
         """Stop every worker: busy ones are killed, idle ones exit on EOF."""
+        self.closed = True
         for worker in self.busy.values():
             worker.proc.kill()
         for worker in [*self.idle, *self.busy.values()]:
