@@ -144,6 +144,16 @@ def test_fast_path_marks_exactly_the_flagged_cells(tmp_path: Path) -> None:
     assert "P99 &amp; &lt;ก&gt;" in notes  # escaped, Thai kept as UTF-8 (no &#...; refs)
 
 
+def test_copy_is_made_from_the_bytes_that_were_checked(tmp_path: Path) -> None:
+    """The worker annotates the bytes it read, not whatever the path holds by then."""
+    original = submission(tmp_path / "sub.xlsx")
+    checked = original.read_bytes()
+    from_path = annotate.annotated_copy(original, findings())
+    original.write_bytes(b"replaced after the check")
+    assert annotate.annotated_copy(checked, findings()) == from_path
+    assert annotate._openpyxl(checked, findings()) is not None  # the fallback takes bytes too
+
+
 def test_nothing_to_mark_gives_none(tmp_path: Path) -> None:
     original = submission(tmp_path / "sub.xlsx")
     only_meta = [make("unknown-template", sheet="_meta", cell="B1", value="x")]

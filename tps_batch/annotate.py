@@ -35,16 +35,17 @@ def needs_annotation(findings: list[Finding]) -> bool:
     return any(f.sheet and f.cell and f.sheet != META_SHEET for f in findings)
 
 
-def annotated_copy(original: Path, findings: list[Finding]) -> bytes | None:
-    """The marked-up workbook, or None when there is nothing to mark or neither path can
-    handle the file (the HTML receipt still says everything)."""
+def annotated_copy(original: Path | bytes, findings: list[Finding]) -> bytes | None:
+    """The marked-up workbook (from the file, or from its bytes as they were read), or None
+    when there is nothing to mark or neither path can handle the file (the HTML receipt
+    still says everything)."""
     if not needs_annotation(findings):
         return None
     try:
         data = _fast(original, findings)
     except Exception as exc:  # noqa: BLE001 - anything the fast path can't do, openpyxl may
-        log.debug("annotate %s: openpyxl fallback (%s: %s)", original.name,
-                  type(exc).__name__, exc)
+        log.debug("annotate %s: openpyxl fallback (%s: %s)",
+                  getattr(original, "name", "<bytes>"), type(exc).__name__, exc)
     else:
         PATHS["fast"] += 1
         return data
@@ -65,15 +66,16 @@ def _marks(findings: list[Finding]) -> dict[tuple[str, str], tuple[str, str]]:
             for key, items in by_cell.items()}
 
 
-def _fast(original: Path, findings: list[Finding]) -> bytes:
+def _fast(original: Path | bytes, findings: list[Finding]) -> bytes:
     """The copy by patching the zip; raises (:class:`~tps_batch.xlsxpatch.Unsupported` or
     whatever an odd part provokes) when the file needs openpyxl."""
     marks = {key: Mark(FILLS[severity], text)
              for key, (severity, text) in _marks(findings).items()}
-    return mark_cells(original.read_bytes(), marks, AUTHOR)
+    data = original if isinstance(original, bytes) else original.read_bytes()
+    return mark_cells(data, marks, AUTHOR)
 
 
-def _openpyxl(original: Path, findings: list[Finding]) -> bytes | None:
+def _openpyxl(original: Path | bytes, findings: list[Finding]) -> bytes | None:
     """The copy by loading and re-saving with openpyxl; None if openpyxl fails anywhere."""
     import warnings
 
@@ -84,7 +86,8 @@ def _openpyxl(original: Path, findings: list[Finding]) -> bytes | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = load_workbook(original, keep_vba=False, rich_text=False)
+            wb = load_workbook(io.BytesIO(original) if isinstance(original, bytes) else original,
+                               keep_vba=False, rich_text=False)
         for (sheet, cell), (severity, text) in _marks(findings).items():
             if sheet in wb.sheetnames:
                 c = wb[sheet][cell]

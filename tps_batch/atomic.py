@@ -45,6 +45,9 @@ def atomic_path(path: Path, *, fsync: bool = True) -> Iterator[Path]:
 
 
 _serial = itertools.count()  # next() is atomic under the GIL: threads never share a name
+# binary on Windows (O_BINARY), not inherited by children where the platform can say so
+_CREATE = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+           | getattr(os, "O_BINARY", 0))
 
 
 def _create_temp(path: str) -> tuple[int, str]:
@@ -58,7 +61,7 @@ def _create_temp(path: str) -> tuple[int, str]:
     suffix = os.path.splitext(tail)[1]
     tmp = os.path.join(head, f".tmp-{os.getpid()}-{next(_serial)}{suffix}")
     try:  # mode 0o666 minus the umask: the same as _MODE, without a chmod
-        return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        return os.open(tmp, _CREATE, 0o666), tmp
     except FileExistsError:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=head or ".")
         os.fchmod(fd, _MODE)

@@ -61,7 +61,7 @@ def load_plan(path: str | None) -> None:
 def check_file(task: CheckTask) -> Checked:
     from tps_batch.validate import validate
 
-    sub = guard_and_read((task.path, task.limits, task.macros, task.fiscal_year))
+    sub, data = guard_and_read((task.path, task.limits, task.macros, task.fiscal_year))
     fy = task.fiscal_year or sub.values.get("fiscal_year")
     if thai.is_be_year(fy):
         validate(sub, _plan(task.plan_path), fiscal_year=fy, received=task.received,
@@ -71,5 +71,5 @@ def check_file(task: CheckTask) -> Checked:
         f.file = name
     annotated = None
     if task.annotate and sub.readable and needs_annotation(sub.findings):
-        annotated = annotated_copy(Path(task.path), sub.findings)
+        annotated = annotated_copy(data if data is not None else Path(task.path), sub.findings)
     return Checked(sub, annotated)

@@ -263,8 +263,10 @@ def load_grids(path: Path, sheets: list[str], data: bytes | None = None) -> dict
             close()
 
 
-def guard_and_read(task: tuple[str, Any, str, int | None]) -> Submission:
+def guard_and_read(task: tuple[str, Any, str, int | None]) -> tuple[Submission, bytes | None]:
     """Guard then read one file: what a worker process runs (it may die; the run won't).
+    Returns the submission and the bytes it was read from (None if the guard refused them),
+    so that whatever comes next (the annotated copy) works on those very bytes.
 
     Lives here, not in ingest, so a worker imports only the guard and the reader.
     """
@@ -273,10 +275,10 @@ def guard_and_read(task: tuple[str, Any, str, int | None]) -> Submission:
     path, limits, macros, fiscal_year = task
     guarded = inspect(Path(path), limits, macros=macros)
     if not guarded.ok:
-        return Submission(findings=list(guarded.findings))
+        return Submission(findings=list(guarded.findings)), None
     sub = read_submission(Path(path), fiscal_year=fiscal_year, data=guarded.data)
     sub.findings[:0] = guarded.findings
-    return sub
+    return sub, guarded.data
 
 
 def read_submission(path: Path, spec: WorkbookSpec = SPEC, fiscal_year: int | None = None,
