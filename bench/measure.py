@@ -131,17 +131,25 @@ def settle(deleted_files: int, deleted_at: float, log: Callable[[str], None]) ->
         time.sleep(left)
 
 
-def make_workspace(path: Path, corpus: Corpus) -> Path:
-    """A fresh, empty workspace whose ``watched = ["corpus"]`` is the corpus (a symlink)."""
+def make_workspace(path: Path, corpus: Corpus, *, inbox: bool = False) -> Path:
+    """A fresh, empty workspace whose ``watched = ["corpus"]`` is the corpus (a symlink);
+    with ``inbox``, a copy of every corpus file waits in its inbox instead (nothing watched)."""
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
     for folder in demo.FOLDERS:
         (path / folder).mkdir()
-    (path / "corpus").symlink_to(os.path.relpath(corpus.folder, path), target_is_directory=True)
     (path / "plan.xlsx").symlink_to(os.path.relpath(corpus.plan, path))
-    (path / SETTINGS_FILE).write_text(render_toml(
-        {"office_name": demo.OFFICE, "fiscal_year": FY, "watched": ["corpus"]}), "utf-8")
+    settings: dict[str, object] = {"office_name": demo.OFFICE, "fiscal_year": FY}
+    if inbox:
+        for f in corpus.files():
+            shutil.copyfile(f, path / "inbox" / f.name)
+        os.sync()
+    else:
+        (path / "corpus").symlink_to(os.path.relpath(corpus.folder, path),
+                                     target_is_directory=True)
+        settings["watched"] = ["corpus"]
+    (path / SETTINGS_FILE).write_text(render_toml(settings), "utf-8")
     return path
 
 

@@ -15,7 +15,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS = ["calamine floor", "openpyxl baseline", "tps ingest cold",
-         "tps ingest rerun, nothing new", "tps ingest rerun, 1% changed", "tps report (no PDF)"]
+         "tps ingest rerun, nothing new", "tps ingest rerun, 1% changed", "tps report (no PDF)",
+         "tps ingest cold, inbox"]
 
 
 def test_bench_smoke(tmp_path: Path) -> None:
@@ -50,4 +51,8 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert {t["status"] for t in data["targets"]} <= {"PASS", "FAIL", "SKIP"}
     assert "calamine floor" in done.stdout and "targets:" in done.stdout
     assert str(tmp_path) not in json.dumps(data)  # no machine paths in the results
-    assert sorted(p.name for p in out.glob("ws-n*")) == ["ws-n20-1", "ws-n20-2", "ws-n20-3"]
+    assert sorted(p.name for p in out.glob("ws-n*")) == ["ws-n20-1", "ws-n20-2", "ws-n20-3",
+                                                         "ws-n20-inbox"]
+    inbox = steps["tps ingest cold, inbox"]["counts"]
+    assert inbox["accepted"] + inbox["warnings"] + inbox["rejected"] == 20
+    assert list((out / "ws-n20-inbox" / "inbox").iterdir()) == []  # all filed away

@@ -25,7 +25,14 @@ from sqlalchemy.engine import Connection, Engine
 from tps_batch import errors, store
 from tps_batch.check import Checked, CheckTask, check_file, load_plan
 from tps_batch.collect import Candidate, collect, sha256_of
-from tps_batch.fileaway import failpoint, finish, kept_rel, pending, sweep_temporaries
+from tps_batch.fileaway import (
+    failpoint,
+    finish,
+    kept_rel,
+    pending,
+    remove_originals,
+    sweep_temporaries,
+)
 from tps_batch.guard import GuardLimits
 from tps_batch.lock import workspace_lock
 from tps_batch.plan import read_plan
@@ -193,9 +200,9 @@ def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Chec
 
 
 def _store_and_finish(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Checked]],
-                      result: IngestResult) -> None:
+                      result: IngestResult, originals: list[tuple[str, str]]) -> None:
     sids, annotated, stored = _store_batch(ws, engine, batch, result)
-    finish(ws, engine, sids, annotated, stored=stored)
+    finish(ws, engine, sids, annotated, stored=stored, remove_later=originals)
 
 
 def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) -> IngestResult:
@@ -234,6 +241,7 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
             tasks = _tasks([c.path for c in fresh.values()], ws,
                            [c.received_at.date() for c in fresh.values()], annotate=True)
             batch: list[tuple[Candidate, Checked]] = []
+            originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
             # a plan the workers cannot read raises here, at the first file, before any store;
             # closed before the pool is (the stack unwinds in reverse), so that a failure
             # while storing stops the reading thread before its workers go
@@ -244,10 +252,11 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
                 if progress:
                     progress(count, len(tasks))
                 if len(batch) >= batch_limit(count, len(tasks)):
-                    _store_and_finish(ws, engine, batch, result)
+                    _store_and_finish(ws, engine, batch, result, originals)
                     batch = []
             if batch:
-                _store_and_finish(ws, engine, batch, result)
+                _store_and_finish(ws, engine, batch, result, originals)
+        remove_originals(originals)  # last: see fileaway
         if later:
             with engine.connect() as conn:
                 known = store.known_hashes(conn, [c.sha256 for c in later])
