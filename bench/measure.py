@@ -102,32 +102,54 @@ def reader(kind: str, folder: Path) -> list[str]:
     return [sys.executable, "-m", "bench.readers", kind, str(folder)]
 
 
-#: ext4 does not hand out an inode freed in the last 60 s while it can scan past it
-#: (``recently_deleted`` in fs/ext4/ialloc.c, without a journal); each new file then pays
-#: for that scan. Thousands of files deleted just before a step would be charged to it.
-INODE_REUSE_S = 60
+#: ext4 without a journal steps around inodes freed in the last 60 s, or 360 s once their
+#: inode-table block is dirty again (``recently_deleted`` in fs/ext4/ialloc.c), at a cost
+#: for every new file; creating files in the same groups dirties those blocks. So thousands
+#: of files deleted shortly before a step would be charged to it (measured: cold ingest
+#: 30-80 % slower a minute after deleting the last run's workspaces).
+INODE_REUSE_S = 360
 _SETTLE_FILES = 1000  # fewer freed inodes than this cost nothing measurable
+_DELETED = ".last-deletion"  # when (epoch seconds) and how many files, of the last clean-up
 
 
-def clear_workspaces(out: Path) -> int:
-    """Delete the workspaces of an earlier run, at the start, so that no step is charged
-    for the deletion (see :data:`INODE_REUSE_S`); returns how many files were deleted."""
+def shelve_workspaces(out: Path) -> Path | None:
+    """Move the last run's workspaces aside (a rename frees no inode); they are deleted by
+    :func:`delete_shelved` once this run has measured everything."""
+    old = sorted(out.glob("ws-n*"))
+    if not old:
+        return None
+    shelf = out / f"trash-{time.time_ns()}"
+    shelf.mkdir()
+    for path in old:
+        path.rename(shelf / path.name)
+    return shelf
+
+
+def delete_shelved(out: Path) -> int:
+    """Delete every shelved workspace (after the measurements); the time is recorded so that
+    a run started soon after waits for the kernel to forget (see :data:`INODE_REUSE_S`)."""
     count = 0
-    for old in sorted(out.glob("ws-n*")):
-        count += sum(len(files) for _root, _dirs, files in os.walk(old))
-        shutil.rmtree(old)
+    for shelf in sorted(out.glob("trash-*")):
+        count += sum(len(files) for _root, _dirs, files in os.walk(shelf))
+        shutil.rmtree(shelf)
     if count:
         os.sync()
+        (out / _DELETED).write_text(f"{time.time():.0f} {count}", encoding="utf-8")
     return count
 
 
-def settle(deleted_files: int, deleted_at: float, log: Callable[[str], None]) -> None:
-    """Wait out the inode reuse window after a large deletion, before a step that creates
-    thousands of files (a nightly run never follows a mass deletion within a minute)."""
-    left = deleted_at + INODE_REUSE_S + 2 - time.monotonic()
-    if deleted_files >= _SETTLE_FILES and left > 0:
-        log(f"  (waiting {left:.0f} s: {deleted_files} files of the last run's workspaces were "
-            "deleted less than a minute ago, and ext4 would make new files pay for it)")
+def settle(out: Path, log: Callable[[str], None]) -> None:
+    """Before a step that creates thousands of files: wait until the last large deletion
+    is out of the kernel's window (only a benchmark run soon after another one waits; a
+    nightly run never follows a mass deletion within minutes)."""
+    try:
+        at, count = (out / _DELETED).read_text(encoding="utf-8").split()
+    except (OSError, ValueError):
+        return
+    left = float(at) + INODE_REUSE_S + 2 - time.time()
+    if int(count) >= _SETTLE_FILES and left > 0:
+        log(f"  (waiting {left:.0f} s: {count} files of an earlier run's workspaces were deleted "
+            f"{time.time() - float(at):.0f} s ago, and ext4 would make new files pay for it)")
         time.sleep(left)
 
 

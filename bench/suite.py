@@ -18,10 +18,11 @@ from bench.measure import (
     REPO,
     Runner,
     Step,
-    clear_workspaces,
+    delete_shelved,
     make_workspace,
     reader,
     settle,
+    shelve_workspaces,
     tps,
     warm,
 )
@@ -63,7 +64,7 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
     runner = Runner(out / "logs", log)
     for old in runner.logs.glob("*.*"):
         old.unlink()
-    deleted, deleted_at = clear_workspaces(out), time.monotonic()
+    shelve_workspaces(out)
     n, as_of = opts.n, corpora.REPORT_AS_OF.isoformat()
 
     log(f"measuring, N = {n}:")
@@ -71,7 +72,7 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
     runner.run(FLOOR, reader("calamine", main.folder), n, repeat=opts.repeat)
     runner.run(OPENPYXL, reader("openpyxl", main.folder), n)
     spaces = [make_workspace(out / f"ws-n{n}-{i + 1}", main) for i in range(opts.repeat)]
-    settle(deleted, deleted_at, log)
+    settle(out, log)
     cold = runner.run(COLD, lambda i: tps("ingest", "-w", spaces[i]), n, repeat=opts.repeat)
     ws = spaces[len(cold.runs) - 1]  # the reruns and the report go on in the last one
     runner.run(RERUN, tps("ingest", "-w", ws), n)
@@ -88,7 +89,7 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
         log(f"measuring, {name.rsplit(' ', 1)[-1]} = {size}:")
         warm(extra[size])
         big_ws = make_workspace(out / f"ws-n{size}", extra[size])
-        settle(deleted, deleted_at, log)
+        settle(out, log)
         runner.run(name, tps("ingest", "-w", big_ws), size)
         if size == opts.big:
             runner.run(RERUN_BIG, tps("ingest", "-w", big_ws), size)
@@ -99,6 +100,7 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
     runner.run(COLD_INBOX, tps("ingest", "-w", inbox_ws), n,
                note="files copied into the inbox, removed once filed")
 
+    delete_shelved(out)  # the last run's workspaces, now that nothing is measured any more
     steps = runner.steps
     floor = next(s for s in steps if s.step == FLOOR)
     for s in steps:  # per workbook, so that steps over another corpus size compare too

@@ -53,6 +53,16 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert str(tmp_path) not in json.dumps(data)  # no machine paths in the results
     assert sorted(p.name for p in out.glob("ws-n*")) == ["ws-n20-1", "ws-n20-2", "ws-n20-3",
                                                          "ws-n20-inbox"]
+    # a second run shelves these and deletes them only after measuring (no wait: few files)
+    again = subprocess.run([sys.executable, "-m", "bench", "--n", "20", "--skip-big",
+                            "--repeat", "1", "--out", str(out), "--json", str(path)],
+                           cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "waiting" not in again.stdout
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(("ws-", "trash-"))) == [
+        "ws-n20-1", "ws-n20-inbox"]
+    deleted = int((out / ".last-deletion").read_text().split()[1])
+    assert deleted >= 4 * 20 * 2  # each workspace's kept originals and receipts, at least
     inbox = steps["tps ingest cold, inbox"]["counts"]
     assert inbox["accepted"] + inbox["warnings"] + inbox["rejected"] == 20
     assert list((out / "ws-n20-inbox" / "inbox").iterdir()) == []  # all filed away
