@@ -22,7 +22,7 @@ from tps_batch.settings import Settings
 from tps_batch.store import files_seen
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     path: Path
     source: str  # "inbox" | "watched"

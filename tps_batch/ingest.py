@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,7 @@ def checking_pool(ws: Settings | None) -> IsolatedPool:
                         initargs=(str(plan) if plan and plan.is_file() else None,))
 
 
-def check_many(tasks: list[CheckTask], ws: Settings | None,
+def check_many(tasks: Iterable[CheckTask], ws: Settings | None,
                pool: IsolatedPool | None = None) -> Iterator[tuple[CheckTask, Checked]]:
     """Check files in isolated workers; a worker's death or timeout becomes a finding.
     A plan the workers cannot read stops everything (:class:`TpsError`)."""
@@ -111,22 +111,22 @@ def check_many(tasks: list[CheckTask], ws: Settings | None,
         yield task, Checked(Submission(findings=[finding]))
 
 
-def _tasks(paths: list[Path], ws: Settings | None, received: list[dt.date],
-           *, annotate: bool) -> list[CheckTask]:
+def _tasks(files: Iterable[tuple[Path, dt.date]], ws: Settings | None, *,
+           annotate: bool) -> Iterator[CheckTask]:
+    """One task per (path, day received), made as the pool asks for it: a run of tens of
+    thousands of files never holds them all."""
     if ws is None:
-        return [CheckTask(str(p), GuardLimits(), received=day)
-                for p, day in zip(paths, received, strict=True)]
+        return (CheckTask(str(p), GuardLimits(), received=day) for p, day in files)
     plan = ws.path("plan")
     plan_path = str(plan) if plan.is_file() else None
     limits = limits_of(ws)
-    return [CheckTask(str(p), limits, ws.macros, ws.fiscal_year, plan_path, day,
-                      ws.far_above_factor, annotate)
-            for p, day in zip(paths, received, strict=True)]
+    return (CheckTask(str(p), limits, ws.macros, ws.fiscal_year, plan_path, day,
+                      ws.far_above_factor, annotate) for p, day in files)
 
 
 def check_files(paths: list[Path], ws: Settings | None) -> list[tuple[Path, Submission]]:
     """``tps validate``: guard, read and validate without storing anything."""
-    tasks = _tasks(paths, ws, [dt.date.today()] * len(paths), annotate=False)
+    tasks = _tasks(((p, dt.date.today()) for p in paths), ws, annotate=False)
     got = {Path(t.path): c.submission for t, c in check_many(tasks, ws)}
     return [(p, got[p]) for p in paths]
 
@@ -238,20 +238,21 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
             _drop_duplicates(ws, engine, duplicates, known)
             result.duplicates = len(duplicates) + len(later)
             by_path = {str(c.path): c for c in fresh.values()}
-            tasks = _tasks([c.path for c in fresh.values()], ws,
-                           [c.received_at.date() for c in fresh.values()], annotate=True)
+            tasks = _tasks(((c.path, c.received_at.date()) for c in fresh.values()), ws,
+                           annotate=True)
+            total = len(fresh)
             batch: list[tuple[Candidate, Checked]] = []
             originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
             # a plan the workers cannot read raises here, at the first file, before any store;
             # closed before the pool is (the stack unwinds in reverse), so that a failure
             # while storing stops the reading thread before its workers go
             checked_all = stack.enter_context(contextlib.closing(
-                prefetch(check_many(tasks, ws, pool)))) if tasks else iter(())
+                prefetch(check_many(tasks, ws, pool)))) if total else iter(())
             for count, (task, checked) in enumerate(checked_all, start=1):
                 batch.append((by_path[task.path], checked))
                 if progress:
-                    progress(count, len(tasks))
-                if len(batch) >= batch_limit(count, len(tasks)):
+                    progress(count, total)
+                if len(batch) >= batch_limit(count, total):
                     _store_and_finish(ws, engine, batch, result, originals)
                     batch = []
             if batch:
