@@ -310,3 +310,16 @@ def test_doctype_whose_opening_bracket_ends_a_read(tmp_path: Path, at: int) -> N
     assert sheet[at - 1:at] == b"<"
     path = _xlsx_with_sheet(tmp_path / "edge.xlsx", sheet)
     assert codes(inspect(path, LIMITS)) == ["xml-entities"]
+
+
+@pytest.mark.parametrize("at", [512, 1024, 4096])
+def test_doctype_after_a_comment_cut_by_a_read(tmp_path: Path, at: int) -> None:
+    """A comment, then a DOCTYPE whose name a read cuts off ("<!D"): the scan must step past
+    the whole "-->" and see the DOCTYPE starting, not take the comment's end for the root."""
+    decl = b'<?xml version="1.0"?><!--'
+    prefix = decl + b"x" * (at - 3 - len(decl) - 3) + b"-->"
+    sheet = (prefix + b'<!DOCTYPE w [<!ENTITY a "b">]>'
+             + hostile.SHEET_A1_STRING.encode().split(b"\n", 1)[1])
+    assert sheet[at - 3:at] == b"<!D"
+    path = _xlsx_with_sheet(tmp_path / "comment.xlsx", sheet)
+    assert codes(inspect(path, LIMITS)) == ["xml-entities"]

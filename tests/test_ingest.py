@@ -173,7 +173,6 @@ def test_a_failure_while_storing_stops_the_readers_and_loses_nothing(
                                                                      size=2))
     with pytest.raises(OSError, match="No space"):
         ingest(ws)
-    print("DEBUG", multiprocessing.active_children(), threading.enumerate())
     assert multiprocessing.active_children() == []
     assert not [t for t in threading.enumerate() if t.name == "tps-prefetch"]
     assert len(list(inbox.iterdir())) == 60

@@ -378,9 +378,9 @@ def _prolog(head: bytes) -> str:
             return "open"
         rest = text[pos:pos + 4]
         if rest.startswith(b"<?"):
-            close = text.find(b"?>", pos)
+            close, marker = text.find(b"?>", pos), 2
         elif rest == b"<!--":
-            close = text.find(b"-->", pos)
+            close, marker = text.find(b"-->", pos), 3
         elif rest.startswith(b"<!"):
             # "<!" or "<!-" cut off at the end of the head may yet start a comment; any
             # other "<!" in a prolog is a DOCTYPE (or markup no prolog may hold)
@@ -391,7 +391,7 @@ def _prolog(head: bytes) -> str:
             return "root"  # the root element (or non-XML text the parser will reject)
         if close < 0:
             return "unclosed"
-        pos = close + 2
+        pos = close + marker  # past the whole end marker, "?>" or "-->"
 
 
 def _read_head(fh: IO[bytes]) -> tuple[bytes, str]:
