@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from tps_batch.cli import main
-from tps_batch.ingest import ingest
+from tps_batch.ingest import MIN_BATCH, ingest
 from tps_batch.lock import workspace_lock
 
 
@@ -151,7 +151,8 @@ def test_batches_are_large_then_shrink_so_the_lone_tail_is_short() -> None:
 def test_a_failure_while_storing_stops_the_readers_and_loses_nothing(
         ws, monkeypatch: pytest.MonkeyPatch) -> None:
     """Disk full (or the database locked) in the middle of a run: the error reaches the
-    caller, the reading thread and every worker are gone, and a rerun takes every file."""
+    caller, the reading thread and every worker are gone, the first batch (filed before
+    the failure) has left the inbox, and a rerun takes every other file."""
     import multiprocessing
     import threading
 
@@ -162,8 +163,12 @@ def test_a_failure_while_storing_stops_the_readers_and_loses_nothing(
         fx.submission(inbox / f"P{i:02d}.xlsx",
                       values={"as_of": dt.date(2023, 10, 2) + dt.timedelta(days=i)})
     real = ingest_module._store_batch
+    calls = []
 
     def disk_full(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            return real(*args, **kwargs)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(ingest_module, "_store_batch", disk_full)
@@ -175,9 +180,71 @@ def test_a_failure_while_storing_stops_the_readers_and_loses_nothing(
         ingest(ws)
     assert multiprocessing.active_children() == []
     assert not [t for t in threading.enumerate() if t.name == "tps-prefetch"]
-    assert len(list(inbox.iterdir())) == 60
+    first = rows(ws.workspace, "select count(*) from submissions where receipt_done")[0][0]
+    assert first == MIN_BATCH and len(list(inbox.iterdir())) == 60 - first
     monkeypatch.setattr(ingest_module, "_store_batch", real)
-    assert ingest(ws).total == 60 and list(inbox.iterdir()) == []
+    again = ingest(ws)
+    assert again.total == 60 - first and again.duplicates == 0 and list(inbox.iterdir()) == []
+
+
+def test_a_file_rewritten_after_it_was_hashed_waits_for_the_next_run(
+        ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The main process hashed one version, the worker read another: neither is stored
+    under the other's hash; the file stays for the next run, which takes it whole."""
+    from tps_batch import ingest as ingest_module
+
+    inbox = ws.path("inbox")
+    fx.submission(inbox / "P01.xlsx")
+    late = fx.submission(inbox / "P02.xlsx", values={"as_of": dt.date(2024, 1, 14)})
+    real = ingest_module.sha256_of
+    monkeypatch.setattr(ingest_module, "sha256_of", lambda path: (
+        hashlib.sha256(b"the version before").hexdigest() if Path(path) == late
+        else real(path)))
+    first = ingest(ws)
+    assert (first.accepted, first.changed) == (1, 1) and late.exists()
+    assert "changed while being read" in first.summary()
+    monkeypatch.setattr(ingest_module, "sha256_of", real)
+    assert ingest(ws).accepted == 1 and not late.exists()
+    assert rows(ws.workspace, "select file_name, sha256 from submissions where file_name = "
+                              "'P02.xlsx'") == [("P02.xlsx", sha(ws.path("archive") / "2567" /
+                                                                 "000002-P02.xlsx"))]
+
+
+def test_a_duplicate_restores_a_missing_kept_copy(ws) -> None:
+    """The archive lost a kept original (or the run that stored it could not keep it): an
+    identical file sent again becomes the kept copy before it leaves the inbox."""
+    inbox = ws.path("inbox")
+    sent = fx.submission(inbox / "P01.xlsx")
+    digest, data = sha(sent), sent.read_bytes()
+    ingest(ws)
+    [(kept,)] = rows(ws.workspace, "select kept_path from submissions")
+    (ws.workspace / kept).unlink()
+    (inbox / "again.xlsx").write_bytes(data)
+    result = ingest(ws)
+    assert result.duplicates == 1 and result.total == 0
+    assert sha(ws.workspace / kept) == digest and list(inbox.iterdir()) == []
+
+
+def test_an_inbox_file_that_cannot_be_removed_stays_for_the_next_run(
+        ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tps_batch import fileaway
+
+    inbox = ws.path("inbox")
+    stuck = fx.submission(inbox / "P01.xlsx")
+    fx.submission(inbox / "P02.xlsx", values={"as_of": dt.date(2024, 1, 14)})
+    real = os.unlink
+
+    def refuse(path: object, *args: object, **kwargs: object) -> None:
+        if Path(str(path)) == stuck:
+            raise PermissionError(13, "open in Excel")
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(fileaway.os, "unlink", refuse)
+    assert ingest(ws).accepted == 2
+    assert list(inbox.iterdir()) == [stuck]
+    monkeypatch.setattr(fileaway.os, "unlink", real)
+    again = ingest(ws)
+    assert again.duplicates == 1 and list(inbox.iterdir()) == []
 
 
 def test_unreadable_plan_stops_ingest_before_anything_is_stored(ws) -> None:

@@ -35,6 +35,7 @@ class CheckTask:
 class Checked:
     submission: Submission
     annotated: bytes | None = None
+    sha256: str | None = None  # of the bytes that were checked (None: not read whole)
 
 
 _plans: dict[tuple[str, int], Any] = {}
@@ -61,7 +62,8 @@ def load_plan(path: str | None) -> None:
 def check_file(task: CheckTask) -> Checked:
     from tps_batch.validate import validate
 
-    sub, data = guard_and_read((task.path, task.limits, task.macros, task.fiscal_year))
+    sub, guarded = guard_and_read((task.path, task.limits, task.macros, task.fiscal_year))
+    data = guarded.data
     fy = task.fiscal_year or sub.values.get("fiscal_year")
     if thai.is_be_year(fy):
         validate(sub, _plan(task.plan_path), fiscal_year=fy, received=task.received,
@@ -72,4 +74,4 @@ def check_file(task: CheckTask) -> Checked:
     annotated = None
     if task.annotate and sub.readable and needs_annotation(sub.findings):
         annotated = annotated_copy(data if data is not None else Path(task.path), sub.findings)
-    return Checked(sub, annotated)
+    return Checked(sub, annotated, guarded.sha256)

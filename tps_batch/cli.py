@@ -186,7 +186,8 @@ def ingest(workspace: Path, as_json: bool) -> None:
     if as_json:
         _json({"accepted": result.accepted, "warnings": result.warnings,
                "rejected": result.rejected, "duplicates": result.duplicates,
-               "recovered": result.recovered, "seconds": round(result.seconds, 3),
+               "recovered": result.recovered, "changed": result.changed,
+               "seconds": round(result.seconds, 3),
                "submissions": result.submissions})
     else:
         click.echo(result.summary())

@@ -15,6 +15,7 @@ steps around inodes freed in the last minute, at a cost per new file).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import signal
 from pathlib import Path
@@ -32,6 +33,7 @@ from tps_batch.settings import Settings
 from tps_batch.workspace import safe_name
 
 _hits: dict[str, int] = {}
+log = logging.getLogger(__name__)
 
 
 def failpoint(name: str) -> None:
@@ -154,9 +156,14 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
 
 def remove_originals(originals: list[tuple[str, str]]) -> None:
     """Remove inbox files whose copies are kept (and synced): only if they still hold the
-    very bytes that were kept."""
+    very bytes that were kept. One that cannot be removed (open elsewhere, gone) stays for
+    the next run, which finds it a duplicate; it never fails the run."""
     for source, digest in originals:
         data = _read(source)
         if data is not None and hashlib.sha256(data).hexdigest() == digest:
-            os.unlink(source)
+            try:
+                os.unlink(source)
+            except OSError as exc:
+                log.warning("could not remove %s from the inbox: %s", source, exc)
+                continue
             failpoint("unlinked")

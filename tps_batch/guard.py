@@ -17,6 +17,7 @@ the fast first gate, the worker is the wall.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import os
@@ -60,8 +61,11 @@ class GuardResult:
     findings: list[Finding] = field(default_factory=list)
     kind: str = "unknown"
     #: the file's bytes as the guard read them, so the parser reads the very same bytes
-    #: (and the file is opened once); None when the guard stopped before reading it all
+    #: (and the file is opened once); None unless the file is a zip the guard passed
     data: bytes | None = field(default=None, repr=False, compare=False)
+    #: sha256 of the bytes read (None if the file was too large to read): lets the caller
+    #: tell whether these are the bytes it hashed itself
+    sha256: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -102,18 +106,20 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
                                  limit_mb=_num(limits.max_file_mb))], kind)
     try:
         if kind == "ole":
-            return _inspect_ole(path, size)
-        if kind == "zip":
+            result = _inspect_ole(path, size)
+        elif kind == "zip":
             result = _inspect_zip(data, path, limits, macros)
             if result.ok:
                 result.data = data
-            return result
-        if kind == "empty-zip":
-            return _not_spreadsheet(path, kind, "an empty zip archive")
-        kind, what = _sniff_other(path)
-        return _not_spreadsheet(path, kind, what)
+        elif kind == "empty-zip":
+            result = _not_spreadsheet(path, kind, "an empty zip archive")
+        else:
+            kind, what = _sniff_other(path)
+            result = _not_spreadsheet(path, kind, what)
     except Exception as exc:  # noqa: BLE001 - the file vanished, or a guard bug: never fatal
-        return GuardResult([make("corrupt-workbook", file=name, detail=_short(exc))], kind)
+        result = GuardResult([make("corrupt-workbook", file=name, detail=_short(exc))], kind)
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    return result
 
 
 # --- OLE2 compound files (legacy .xls, and password-encrypted .xlsx) -----------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tps_batch import errors, store
+from tps_batch.atomic import atomic_write
 from tps_batch.check import Checked, CheckTask, check_file, load_plan
 from tps_batch.collect import Candidate, collect, sha256_of
 from tps_batch.fileaway import (
@@ -62,6 +64,7 @@ class IngestResult:
     rejected: int = 0
     duplicates: int = 0
     recovered: int = 0
+    changed: int = 0  # rewritten between hashing and reading: left for the next run
     seconds: float = 0.0
     submissions: list[dict[str, Any]] = field(default_factory=list)
 
@@ -70,10 +73,14 @@ class IngestResult:
         return self.accepted + self.warnings + self.rejected
 
     def summary(self) -> str:
-        return (f"รับ {self.accepted} · มีคำเตือน {self.warnings} · ไม่รับ {self.rejected} · "
+        text = (f"รับ {self.accepted} · มีคำเตือน {self.warnings} · ไม่รับ {self.rejected} · "
                 f"ซ้ำ {self.duplicates} · {self.seconds:.1f} วินาที "
                 f"(accepted {self.accepted}, with warnings {self.warnings}, rejected "
                 f"{self.rejected}, duplicates {self.duplicates}, {self.seconds:.1f} s)")
+        if self.changed:
+            text += (f"; ไฟล์ถูกแก้ไขระหว่างอ่าน {self.changed} ไฟล์ จะอ่านในรอบถัดไป "
+                     f"({self.changed} changed while being read, left for the next run)")
+        return text
 
 
 def limits_of(ws: Settings) -> GuardLimits:
@@ -215,49 +222,55 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
             read_plan(ws.path("plan"))  # raises the clear "plan not found" error
         sweep_temporaries(ws)
         result.recovered = finish(ws, engine, pending(engine))
-        with contextlib.ExitStack() as stack:
-            with engine.connect() as conn:
-                candidates = collect(ws, conn)
-                # the workers start (and load the plan) while this process hashes the files
-                pool = stack.enter_context(checking_pool(ws)) if candidates else None
-                if pool is not None:
-                    pool.start()
+        originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
+        try:
+            with contextlib.ExitStack() as stack:
+                with engine.connect() as conn:
+                    candidates = collect(ws, conn)
+                    # the workers start (and load the plan) while this process hashes the files
+                    pool = stack.enter_context(checking_pool(ws)) if candidates else None
+                    if pool is not None:
+                        pool.start()
+                    for cand in candidates:
+                        cand.sha256 = sha256_of(cand.path)
+                    known = store.known_hashes(conn, [c.sha256 for c in candidates])
+                fresh: dict[str, Candidate] = {}
+                duplicates: list[Candidate] = []
+                later: list[Candidate] = []  # identical to a file of this same run
                 for cand in candidates:
-                    cand.sha256 = sha256_of(cand.path)
-                known = store.known_hashes(conn, [c.sha256 for c in candidates])
-            fresh: dict[str, Candidate] = {}
-            duplicates: list[Candidate] = []
-            later: list[Candidate] = []  # identical to a file of this same run
-            for cand in candidates:
-                if cand.sha256 in known:
-                    duplicates.append(cand)
-                elif cand.sha256 in fresh:
-                    later.append(cand)
-                else:
-                    fresh[cand.sha256] = cand
-            _drop_duplicates(ws, engine, duplicates, known)
-            result.duplicates = len(duplicates) + len(later)
-            by_path = {str(c.path): c for c in fresh.values()}
-            tasks = _tasks(((c.path, c.received_at.date()) for c in fresh.values()), ws,
-                           annotate=True)
-            total = len(fresh)
-            batch: list[tuple[Candidate, Checked]] = []
-            originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
-            # a plan the workers cannot read raises here, at the first file, before any store;
-            # closed before the pool is (the stack unwinds in reverse), so that a failure
-            # while storing stops the reading thread before its workers go
-            checked_all = stack.enter_context(contextlib.closing(
-                prefetch(check_many(tasks, ws, pool)))) if total else iter(())
-            for count, (task, checked) in enumerate(checked_all, start=1):
-                batch.append((by_path[task.path], checked))
-                if progress:
-                    progress(count, total)
-                if len(batch) >= batch_limit(count, total):
+                    if cand.sha256 in known:
+                        duplicates.append(cand)
+                    elif cand.sha256 in fresh:
+                        later.append(cand)
+                    else:
+                        fresh[cand.sha256] = cand
+                _drop_duplicates(ws, engine, duplicates, known)
+                result.duplicates = len(duplicates) + len(later)
+                by_path = {str(c.path): c for c in fresh.values()}
+                tasks = _tasks(((c.path, c.received_at.date()) for c in fresh.values()), ws,
+                               annotate=True)
+                total = len(fresh)
+                batch: list[tuple[Candidate, Checked]] = []
+                # a plan the workers cannot read raises here, at the first file, before any store;
+                # closed before the pool is (the stack unwinds in reverse), so that a failure
+                # while storing stops the reading thread before its workers go
+                checked_all = stack.enter_context(contextlib.closing(
+                    prefetch(check_many(tasks, ws, pool)))) if total else iter(())
+                for count, (task, checked) in enumerate(checked_all, start=1):
+                    cand = by_path[task.path]
+                    if checked.sha256 and checked.sha256 != cand.sha256:
+                        result.changed += 1  # rewritten since it was hashed: next run's
+                    else:
+                        batch.append((cand, checked))
+                    if progress:
+                        progress(count, total)
+                    if len(batch) >= batch_limit(count, total):
+                        _store_and_finish(ws, engine, batch, result, originals)
+                        batch = []
+                if batch:
                     _store_and_finish(ws, engine, batch, result, originals)
-                    batch = []
-            if batch:
-                _store_and_finish(ws, engine, batch, result, originals)
-        remove_originals(originals)  # last: see fileaway
+        finally:  # last (see fileaway), and after a failure too: these were all filed
+            remove_originals(originals)
         if later:
             with engine.connect() as conn:
                 known = store.known_hashes(conn, [c.sha256 for c in later])
@@ -269,16 +282,28 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
 
 def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
                      known: dict[str, dict[str, Any]]) -> None:
-    """An identical file already stored: its copy is kept, so the inbox file may go."""
+    """An identical file already stored. Its kept copy is made now if missing (the run that
+    stored it could not keep it, e.g. the file changed under it: this may be the only
+    original left); then an inbox file may go, if it still holds those very bytes."""
     with engine.begin() as conn:
         _remember(conn, dups)
         for cand in dups:
             if cand.source == "inbox":
                 _origin(conn, cand)
+    gone = []
     for cand in dups:
-        if cand.source != "inbox":
-            continue
         prev = known.get(cand.sha256)
-        kept = ws.workspace / prev["kept_path"] if prev and prev.get("kept_path") else None
-        if kept is not None and kept.exists() and cand.path.exists():
-            cand.path.unlink()
+        if not prev or not prev.get("kept_path"):
+            continue
+        kept = ws.workspace / prev["kept_path"]
+        if not (kept.is_file() and sha256_of(kept) == cand.sha256):
+            try:
+                data = cand.path.read_bytes()
+            except OSError:
+                continue
+            if hashlib.sha256(data).hexdigest() != cand.sha256:
+                continue  # changed since it was hashed: the next run takes it
+            atomic_write(kept, data)  # with fsync: the inbox copy may go right after
+        if cand.source == "inbox":
+            gone.append((str(cand.path), cand.sha256))
+    remove_originals(gone)

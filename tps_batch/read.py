@@ -263,10 +263,10 @@ def load_grids(path: Path, sheets: list[str], data: bytes | None = None) -> dict
             close()
 
 
-def guard_and_read(task: tuple[str, Any, str, int | None]) -> tuple[Submission, bytes | None]:
+def guard_and_read(task: tuple[str, Any, str, int | None]) -> tuple[Submission, Any]:
     """Guard then read one file: what a worker process runs (it may die; the run won't).
-    Returns the submission and the bytes it was read from (None if the guard refused them),
-    so that whatever comes next (the annotated copy) works on those very bytes.
+    Returns the submission and the guard's result, whose ``data`` (the bytes the file was
+    read from) and ``sha256`` let whatever comes next work on those very bytes.
 
     Lives here, not in ingest, so a worker imports only the guard and the reader.
     """
@@ -275,10 +275,10 @@ def guard_and_read(task: tuple[str, Any, str, int | None]) -> tuple[Submission, 
     path, limits, macros, fiscal_year = task
     guarded = inspect(Path(path), limits, macros=macros)
     if not guarded.ok:
-        return Submission(findings=list(guarded.findings)), None
+        return Submission(findings=list(guarded.findings)), guarded
     sub = read_submission(Path(path), fiscal_year=fiscal_year, data=guarded.data)
     sub.findings[:0] = guarded.findings
-    return sub, guarded.data
+    return sub, guarded
 
 
 def read_submission(path: Path, spec: WorkbookSpec = SPEC, fiscal_year: int | None = None,
