@@ -128,14 +128,21 @@ def shelve_workspaces(out: Path) -> Path | None:
 def delete_shelved(out: Path) -> int:
     """Delete every shelved workspace (after the measurements); the time is recorded so that
     a run started soon after waits for the kernel to forget (see :data:`INODE_REUSE_S`)."""
-    count = 0
-    for shelf in sorted(out.glob("trash-*")):
-        count += sum(len(files) for _root, _dirs, files in os.walk(shelf))
+    shelves = sorted(out.glob("trash-*"))
+    count = sum(len(files) for shelf in shelves for _root, _dirs, files in os.walk(shelf))
+    if count:
+        note_deletion(out, count)  # first: an interrupted deletion still counts
+    for shelf in shelves:
         shutil.rmtree(shelf)
     if count:
         os.sync()
-        (out / _DELETED).write_text(f"{time.time():.0f} {count}", encoding="utf-8")
+        note_deletion(out, count)
     return count
+
+
+def note_deletion(out: Path, count: int) -> None:
+    """Record that ``count`` files were deleted just now (see :func:`settle`)."""
+    (out / _DELETED).write_text(f"{time.time():.0f} {count}", encoding="utf-8")
 
 
 def settle(out: Path, log: Callable[[str], None]) -> None:
@@ -181,6 +188,9 @@ def warm(corpus: Corpus) -> None:
         path.read_bytes()
 
 
+Argv = list[str] | Callable[[int], list[str]]
+
+
 class Runner:
     """Runs steps one after another, keeps their logs under ``logs`` and their results."""
 
@@ -188,32 +198,45 @@ class Runner:
         self.logs, self.log = logs, log
         self.steps: list[Step] = []
 
-    def run(self, name: str, argv: list[str] | Callable[[int], list[str]], n: int, *,
-            note: str = "", repeat: int = 1) -> Step:
+    def run(self, name: str, argv: Argv, n: int, *, note: str = "", repeat: int = 1) -> Step:
         """Run a step ``repeat`` times (``argv(i)`` for run i when it is callable, e.g. a
         fresh workspace each time) and keep the median: on a shared machine one run can
         be off by a second for reasons that have nothing to do with the code."""
-        slug = f"{len(self.steps) + 1:02d}-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        runs, peak, failed, stem = [], 0.0, 0, self.logs / slug
+        return self.alternate([(name, argv, n, note)], repeat)[0]
+
+    def alternate(self, specs: list[tuple[str, Argv, int, str]], repeat: int) -> list[Step]:
+        """Run several steps ``repeat`` times each, taking turns (a, b, a, b, ...), so that
+        a step and the one it is compared with share whatever the machine was doing."""
+        slugs = [f"{len(self.steps) + k + 1:02d}-"
+                 + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+                 for k, (name, *_rest) in enumerate(specs)]
+        runs: list[list[tuple[float, float, int, Path]]] = [[] for _ in specs]
         for i in range(repeat):
-            stem = self.logs / (f"{slug}-run{i + 1}" if repeat > 1 else slug)
-            seconds, rss, code = run_process(argv(i) if callable(argv) else argv, stem)
-            runs.append(seconds)
-            peak, failed = max(peak, rss), failed or code
-            if code != 0:
-                break
-        seconds = statistics.median(runs)
-        step = Step(name, n, seconds, peak, failed, seconds * 1000 / max(n, 1), note=note,
-                    runs=runs)
+            for k, (_name, argv, _n, _note) in enumerate(specs):
+                if runs[k] and runs[k][-1][2] != 0:
+                    continue  # a failed step is not run again
+                stem = self.logs / (f"{slugs[k]}-run{i + 1}" if repeat > 1 else slugs[k])
+                seconds, rss, code = run_process(argv(i) if callable(argv) else argv, stem)
+                runs[k].append((seconds, rss, code, stem))
+        return [self._step(name, n, note, done)
+                for (name, _argv, n, note), done in zip(specs, runs, strict=True)]
+
+    def _step(self, name: str, n: int, note: str,
+              done: list[tuple[float, float, int, Path]]) -> Step:
+        times = [seconds for seconds, *_ in done]
+        seconds, stem = statistics.median(times), done[-1][3]
+        failed = next((code for _s, _r, code, _p in done if code), 0)
+        step = Step(name, n, seconds, max(rss for _s, rss, _c, _p in done), failed,
+                    seconds * 1000 / max(n, 1), note=note, runs=times)
         _parse(step, stem.with_suffix(".out").read_text("utf-8", errors="replace"))
-        if len(runs) > 1:
-            step.note = (f"median of {len(runs)}: {', '.join(f'{s:.2f}' for s in runs)} s; "
+        if len(times) > 1:
+            step.note = (f"median of {len(times)}: {', '.join(f'{t:.2f}' for t in times)} s; "
                          f"{step.note}")
         if failed:
             tail = stem.with_suffix(".err").read_text("utf-8", errors="replace")[-400:]
             step.note = f"{step.note}; exit {failed}: {tail.strip()}".lstrip("; ")
         self.steps.append(step)
-        self.log(f"  {name:<44} {seconds:8.2f} s  {peak:7.1f} MB  {step.note}")
+        self.log(f"  {name:<44} {seconds:8.2f} s  {step.peak_rss_mb:7.1f} MB  {step.note}")
         return step
 
 

@@ -20,6 +20,7 @@ from bench.measure import (
     Step,
     delete_shelved,
     make_workspace,
+    note_deletion,
     reader,
     settle,
     shelve_workspaces,
@@ -40,6 +41,9 @@ COLD_SMALL = "tps ingest cold, --small"
 COLD_BIG = "tps ingest cold, --big"
 RERUN_BIG = "tps ingest rerun, nothing new, --big"
 CHANGED_FRACTION = 0.01
+#: the order of the table (the floor first, then what is compared with it)
+ORDER = [FLOOR, OPENPYXL, COLD, RERUN, CHANGED, REPORT, PDF, PDF_AGAIN, COLD_SMALL, COLD_BIG,
+         RERUN_BIG, COLD_INBOX]
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,13 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
 
     log(f"measuring, N = {n}:")
     warm(main)
-    runner.run(FLOOR, reader("calamine", main.folder), n, repeat=opts.repeat)
     runner.run(OPENPYXL, reader("openpyxl", main.folder), n)
     spaces = [make_workspace(out / f"ws-n{n}-{i + 1}", main) for i in range(opts.repeat)]
     settle(out, log)
-    cold = runner.run(COLD, lambda i: tps("ingest", "-w", spaces[i]), n, repeat=opts.repeat)
+    # the floor and cold ingest take turns, so that both see the machine in the same mood
+    _floor, cold = runner.alternate([
+        (FLOOR, reader("calamine", main.folder), n, ""),
+        (COLD, lambda i: tps("ingest", "-w", spaces[i]), n, "")], opts.repeat)
     ws = spaces[len(cold.runs) - 1]  # the reruns and the report go on in the last one
     runner.run(RERUN, tps("ingest", "-w", ws), n)
     changed = corpora.rewrite_changed(main, CHANGED_FRACTION, nonce=f"{time.time_ns():x}")
@@ -98,10 +104,11 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
     log(f"measuring, N = {n}, from the inbox:")
     inbox_ws = make_workspace(out / f"ws-n{n}-inbox", main, inbox=True)
     runner.run(COLD_INBOX, tps("ingest", "-w", inbox_ws), n,
-               note="files copied into the inbox, removed once filed")
+               note="one run; files copied into the inbox, which it empties")
+    note_deletion(out, n)  # its inbox, emptied: a run started soon after must wait
 
     delete_shelved(out)  # the last run's workspaces, now that nothing is measured any more
-    steps = runner.steps
+    steps = sorted(runner.steps, key=lambda s: ORDER.index(s.step))
     floor = next(s for s in steps if s.step == FLOOR)
     for s in steps:  # per workbook, so that steps over another corpus size compare too
         s.ratio_to_floor = s.ms_per_workbook / floor.ms_per_workbook

@@ -39,6 +39,10 @@ def test_bench_smoke(tmp_path: Path) -> None:
         runs = steps[name]["runs"]
         assert len(runs) == 3 and steps[name]["seconds"] == sorted(runs)[1]
     assert len(steps["openpyxl baseline"]["runs"]) == 1
+    # the floor and cold ingest took turns: floor 1, cold 1, floor 2, cold 2, ...
+    logs = sorted((out / "logs").glob("*-run*.rusage"), key=lambda p: p.stat().st_mtime_ns)
+    kinds = ["floor" if "calamine-floor" in p.name else "cold" for p in logs]
+    assert kinds == ["floor", "cold"] * 3
     assert steps["calamine floor"]["counts"]["files"] == 20
     assert steps["openpyxl baseline"]["counts"]["files"] == 20
     cold = steps["tps ingest cold"]["counts"]

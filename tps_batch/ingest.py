@@ -2,11 +2,12 @@
 
 Crash safety comes from the order of effects, not from luck: the database commit comes
 first (with ``receipt_done = false``); only then is the original copied into
-archive/ or rejected/ under a name derived from its submission id, the inbox file
-removed and the receipt written, and finally the submission is marked done
-(:mod:`tps_batch.fileaway`). Each step is idempotent, and every run starts by finishing
-the submissions a killed run left unfinished — so a crash at any point, then a rerun,
-ends where an uninterrupted run would.
+archive/ or rejected/ under a name derived from its submission id and the receipt
+written, and the submission is marked done (:mod:`tps_batch.fileaway`); inbox files are
+removed at the end of the run. Each step is idempotent, and every run starts by finishing
+the submissions a killed run left unfinished (an inbox file left behind is, to the next
+run, a duplicate) — so a crash at any point, then a rerun, ends where an uninterrupted
+run would.
 """
 
 from __future__ import annotations
