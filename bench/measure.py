@@ -136,12 +136,19 @@ def delete_shelved(out: Path) -> int:
         shutil.rmtree(shelf)
     if count:
         os.sync()
-        note_deletion(out, count)
+        note_deletion(out, 0)  # the same files, their time now that they are gone
     return count
 
 
 def note_deletion(out: Path, count: int) -> None:
-    """Record that ``count`` files were deleted just now (see :func:`settle`)."""
+    """Record that ``count`` files were deleted just now (see :func:`settle`), on top of an
+    earlier deletion still within the kernel's window."""
+    try:
+        at, before = (out / _DELETED).read_text(encoding="utf-8").split()
+        if time.time() - float(at) < INODE_REUSE_S:
+            count += int(before)
+    except (OSError, ValueError):
+        pass
     (out / _DELETED).write_text(f"{time.time():.0f} {count}", encoding="utf-8")
 
 

@@ -323,3 +323,16 @@ def test_doctype_after_a_comment_cut_by_a_read(tmp_path: Path, at: int) -> None:
     assert sheet[at - 3:at] == b"<!D"
     path = _xlsx_with_sheet(tmp_path / "comment.xlsx", sheet)
     assert codes(inspect(path, LIMITS)) == ["xml-entities"]
+
+
+@pytest.mark.parametrize("opener", [b"<!-->", b"<?>"])
+def test_a_comment_or_instruction_does_not_close_itself(tmp_path: Path, opener: bytes) -> None:
+    """"<!-->" opens a comment that the "-->" inside it does not close (nor does "<?>" close
+    an instruction): what looks like the root after it is inside the comment, and the
+    DOCTYPE after the real end must still be seen."""
+    closer = b"-->" if opener.startswith(b"<!") else b"?>"
+    sheet = (b'<?xml version="1.0"?>' + opener + b" <x> " + b"y" * 2000 + b" " + closer
+             + b'<!DOCTYPE w [<!ENTITY a "b">]>'
+             + hostile.SHEET_A1_STRING.encode().split(b"\n", 1)[1])
+    path = _xlsx_with_sheet(tmp_path / "opener.xlsx", sheet)
+    assert codes(inspect(path, LIMITS)) == ["xml-entities"]

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import factories as fx
@@ -208,6 +209,56 @@ def test_a_file_rewritten_after_it_was_hashed_waits_for_the_next_run(
     assert rows(ws.workspace, "select file_name, sha256 from submissions where file_name = "
                               "'P02.xlsx'") == [("P02.xlsx", sha(ws.path("archive") / "2567" /
                                                                  "000002-P02.xlsx"))]
+
+
+def _rewrite_after_hashing(monkeypatch: pytest.MonkeyPatch, victim: Path,
+                           rewrite: Callable[[], object]) -> None:
+    """The main process hashes ``victim``; right after, before any worker reads it, it is
+    rewritten (as a clerk saving again, or a copy tool truncating first, would)."""
+    from tps_batch import ingest as ingest_module
+
+    real = ingest_module.sha256_of
+
+    def hash_then_rewrite(path: Path) -> str:
+        digest = real(path)
+        if Path(path) == victim:
+            rewrite()
+        return digest
+
+    monkeypatch.setattr(ingest_module, "sha256_of", hash_then_rewrite)
+
+
+def test_a_file_cut_to_nothing_after_hashing_is_not_stored_as_empty(
+        ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = ws.path("inbox")
+    victim = fx.submission(inbox / "P01.xlsx")
+    _rewrite_after_hashing(monkeypatch, victim, lambda: victim.write_bytes(b""))
+    first = ingest(ws)
+    assert (first.total, first.changed) == (0, 1)
+    assert rows(ws.workspace, "select count(*) from submissions") == [(0,)]
+    assert victim.exists()  # still there: the next run takes it as it is then
+
+
+def test_the_twin_of_a_file_that_changed_is_not_taken_for_a_duplicate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two identical files in a watched folder; one is rewritten after hashing, so nothing
+    with their first content is stored. The twin must not be marked as seen (it would never
+    be read again): the next run stores both contents."""
+    ws = fx.make_workspace(tmp_path / "ws", watched=["shared"])
+    shared = ws.workspace / "shared"
+    shared.mkdir()
+    twin_a = fx.submission(shared / "a.xlsx")
+    twin_b = shared / "b.xlsx"
+    twin_b.write_bytes(twin_a.read_bytes())
+    _rewrite_after_hashing(monkeypatch, twin_b, lambda: fx.submission(
+        twin_a, values={"as_of": dt.date(2024, 1, 14)}))
+    first = ingest(ws)
+    assert (first.total, first.changed, first.duplicates) == (0, 1, 0)
+    monkeypatch.undo()
+    second = ingest(ws)
+    assert second.total == 2 and second.duplicates == 0
+    assert sorted(r[0] for r in rows(ws.workspace, "select file_name from submissions")) == [
+        "a.xlsx", "b.xlsx"]
 
 
 def test_a_duplicate_restores_a_missing_kept_copy(ws) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from tps_batch import thai
 from tps_batch.annotate import annotated_copy, needs_annotation
 from tps_batch.guard import GuardLimits
-from tps_batch.read import Submission, guard_and_read
+from tps_batch.read import Submission, read_guarded
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,23 @@ class CheckTask:
     received: dt.date | None = None
     far_factor: float = 3.0
     annotate: bool = False
+    sha256: str | None = None           # what the caller hashed; None: don't compare
+    size: int | None = None             # and the size it found
 
 
 @dataclass
 class Checked:
     submission: Submission
     annotated: bytes | None = None
-    sha256: str | None = None  # of the bytes that were checked (None: not read whole)
+    #: the file is no longer what the caller hashed (rewritten, cut short, gone): nothing
+    #: was checked, and the file is left for the next run
+    changed: bool = False
+
+
+def _differs(guarded: Any, task: CheckTask) -> bool:
+    if guarded.sha256 is not None:
+        return bool(guarded.sha256 != task.sha256)
+    return bool(guarded.size is None or guarded.size != task.size)  # unreadable, or too big
 
 
 _plans: dict[tuple[str, int], Any] = {}
@@ -60,10 +70,13 @@ def load_plan(path: str | None) -> None:
 
 
 def check_file(task: CheckTask) -> Checked:
+    from tps_batch.guard import inspect
     from tps_batch.validate import validate
 
-    sub, guarded = guard_and_read((task.path, task.limits, task.macros, task.fiscal_year))
-    data = guarded.data
+    guarded = inspect(Path(task.path), task.limits, macros=task.macros)
+    if task.sha256 is not None and _differs(guarded, task):
+        return Checked(Submission(), changed=True)
+    sub, data = read_guarded(task.path, guarded, task.fiscal_year), guarded.data
     fy = task.fiscal_year or sub.values.get("fiscal_year")
     if thai.is_be_year(fy):
         validate(sub, _plan(task.plan_path), fiscal_year=fy, received=task.received,
@@ -74,4 +87,4 @@ def check_file(task: CheckTask) -> Checked:
     annotated = None
     if task.annotate and sub.readable and needs_annotation(sub.findings):
         annotated = annotated_copy(data if data is not None else Path(task.path), sub.findings)
-    return Checked(sub, annotated, guarded.sha256)
+    return Checked(sub, annotated)

@@ -63,9 +63,11 @@ class GuardResult:
     #: the file's bytes as the guard read them, so the parser reads the very same bytes
     #: (and the file is opened once); None unless the file is a zip the guard passed
     data: bytes | None = field(default=None, repr=False, compare=False)
-    #: sha256 of the bytes read (None if the file was too large to read): lets the caller
-    #: tell whether these are the bytes it hashed itself
+    #: sha256 of the bytes read (None if the file was too large to read, or unreadable) and
+    #: the size the guard found (None if unreadable): let the caller tell whether these are
+    #: the bytes it hashed itself
     sha256: str | None = None
+    size: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,11 +101,13 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
     except OSError as exc:
         return GuardResult([make("corrupt-workbook", file=name, detail=exc.strerror or str(exc))])
     if not data:
-        return GuardResult([make("empty-file", file=name)], "empty")
+        return GuardResult([make("empty-file", file=name)], "empty",
+                           sha256=hashlib.sha256(b"").hexdigest(), size=0)
     kind = _kind_from_magic(data[:8])
     if size > limit or len(data) > limit:
         return GuardResult([make("file-too-large", file=name, size_mb=_mb(max(size, len(data))),
-                                 limit_mb=_num(limits.max_file_mb))], kind)
+                                 limit_mb=_num(limits.max_file_mb))], kind,
+                           size=max(size, len(data)))
     try:
         if kind == "ole":
             result = _inspect_ole(path, size)
@@ -118,7 +122,7 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
             result = _not_spreadsheet(path, kind, what)
     except Exception as exc:  # noqa: BLE001 - the file vanished, or a guard bug: never fatal
         result = GuardResult([make("corrupt-workbook", file=name, detail=_short(exc))], kind)
-    result.sha256 = hashlib.sha256(data).hexdigest()
+    result.sha256, result.size = hashlib.sha256(data).hexdigest(), len(data)
     return result
 
 
@@ -383,10 +387,10 @@ def _prolog(head: bytes) -> str:
         if pos >= end:
             return "open"
         rest = text[pos:pos + 4]
-        if rest.startswith(b"<?"):
-            close, marker = text.find(b"?>", pos), 2
+        if rest.startswith(b"<?"):  # the end is searched for after the opener: "<?>" and
+            close, marker = text.find(b"?>", pos + 2), 2  # "<!-->" do not close themselves
         elif rest == b"<!--":
-            close, marker = text.find(b"-->", pos), 3
+            close, marker = text.find(b"-->", pos + 4), 3
         elif rest.startswith(b"<!"):
             # "<!" or "<!-" cut off at the end of the head may yet start a comment; any
             # other "<!" in a prolog is a DOCTYPE (or markup no prolog may hold)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -119,22 +120,24 @@ def check_many(tasks: Iterable[CheckTask], ws: Settings | None,
         yield task, Checked(Submission(findings=[finding]))
 
 
-def _tasks(files: Iterable[tuple[Path, dt.date]], ws: Settings | None, *,
-           annotate: bool) -> Iterator[CheckTask]:
-    """One task per (path, day received), made as the pool asks for it: a run of tens of
-    thousands of files never holds them all."""
+def _tasks(files: Iterable[tuple[Path, dt.date, str | None, int | None]],
+           ws: Settings | None, *, annotate: bool) -> Iterator[CheckTask]:
+    """One task per (path, day received, sha256 and size as hashed here), made as the pool
+    asks for it: a run of tens of thousands of files never holds them all."""
     if ws is None:
-        return (CheckTask(str(p), GuardLimits(), received=day) for p, day in files)
+        return (CheckTask(str(p), GuardLimits(), received=day, sha256=digest, size=size)
+                for p, day, digest, size in files)
     plan = ws.path("plan")
     plan_path = str(plan) if plan.is_file() else None
     limits = limits_of(ws)
     return (CheckTask(str(p), limits, ws.macros, ws.fiscal_year, plan_path, day,
-                      ws.far_above_factor, annotate) for p, day in files)
+                      ws.far_above_factor, annotate, digest, size)
+            for p, day, digest, size in files)
 
 
 def check_files(paths: list[Path], ws: Settings | None) -> list[tuple[Path, Submission]]:
     """``tps validate``: guard, read and validate without storing anything."""
-    tasks = _tasks(((p, dt.date.today()) for p in paths), ws, annotate=False)
+    tasks = _tasks(((p, dt.date.today(), None, None) for p in paths), ws, annotate=False)
     got = {Path(t.path): c.submission for t, c in check_many(tasks, ws)}
     return [(p, got[p]) for p in paths]
 
@@ -245,11 +248,10 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
                         later.append(cand)
                     else:
                         fresh[cand.sha256] = cand
-                _drop_duplicates(ws, engine, duplicates, known)
-                result.duplicates = len(duplicates) + len(later)
+                result.duplicates = _drop_duplicates(ws, engine, duplicates, known)
                 by_path = {str(c.path): c for c in fresh.values()}
-                tasks = _tasks(((c.path, c.received_at.date()) for c in fresh.values()), ws,
-                               annotate=True)
+                tasks = _tasks(((c.path, c.received_at.date(), c.sha256, c.size)
+                                for c in fresh.values()), ws, annotate=True)
                 total = len(fresh)
                 batch: list[tuple[Candidate, Checked]] = []
                 # a plan the workers cannot read raises here, at the first file, before any store;
@@ -258,11 +260,10 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
                 checked_all = stack.enter_context(contextlib.closing(
                     prefetch(check_many(tasks, ws, pool)))) if total else iter(())
                 for count, (task, checked) in enumerate(checked_all, start=1):
-                    cand = by_path[task.path]
-                    if checked.sha256 and checked.sha256 != cand.sha256:
-                        result.changed += 1  # rewritten since it was hashed: next run's
+                    if checked.changed:  # rewritten, cut short or gone since it was hashed
+                        result.changed += 1  # here: the next run takes it as it is then
                     else:
-                        batch.append((cand, checked))
+                        batch.append((by_path[task.path], checked))
                     if progress:
                         progress(count, total)
                     if len(batch) >= batch_limit(count, total):
@@ -272,39 +273,49 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
                     _store_and_finish(ws, engine, batch, result, originals)
         finally:  # last (see fileaway), and after a failure too: these were all filed
             remove_originals(originals)
-        if later:
+        if later:  # identical to a file stored in this run, unless that one had changed
             with engine.connect() as conn:
                 known = store.known_hashes(conn, [c.sha256 for c in later])
-            _drop_duplicates(ws, engine, later, known)
+            result.duplicates += _drop_duplicates(ws, engine, later, known)
         engine.dispose()
     result.seconds = time.monotonic() - started
     return result
 
 
 def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
-                     known: dict[str, dict[str, Any]]) -> None:
-    """An identical file already stored. Its kept copy is made now if missing (the run that
-    stored it could not keep it, e.g. the file changed under it: this may be the only
-    original left); then an inbox file may go, if it still holds those very bytes."""
-    with engine.begin() as conn:
-        _remember(conn, dups)
-        for cand in dups:
-            if cand.source == "inbox":
-                _origin(conn, cand)
-    gone = []
+                     known: dict[str, dict[str, Any]]) -> int:
+    """Files identical to a stored submission; returns how many were taken as such.
+
+    The stored one's kept copy is made now if it is missing (the run that stored it could
+    not keep it, e.g. the file changed under it: this may be the only original left). Only
+    then is a duplicate recorded as seen (watched) or its origin consumed and the file
+    removed (inbox). One whose hash is not stored (its twin of this run had changed and
+    was left), or whose bytes changed since, is left untouched for the next run.
+    """
+    handled, gone, restored = [], [], False
     for cand in dups:
         prev = known.get(cand.sha256)
-        if not prev or not prev.get("kept_path"):
+        if prev is None:
             continue
-        kept = ws.workspace / prev["kept_path"]
-        if not (kept.is_file() and sha256_of(kept) == cand.sha256):
+        kept = ws.workspace / prev["kept_path"] if prev.get("kept_path") else None
+        if kept is not None and not (kept.is_file() and sha256_of(kept) == cand.sha256):
             try:
                 data = cand.path.read_bytes()
             except OSError:
                 continue
             if hashlib.sha256(data).hexdigest() != cand.sha256:
                 continue  # changed since it was hashed: the next run takes it
-            atomic_write(kept, data)  # with fsync: the inbox copy may go right after
+            atomic_write(kept, data, fsync=False)
+            restored = True
+        handled.append(cand)
         if cand.source == "inbox":
             gone.append((str(cand.path), cand.sha256))
+    if restored:
+        os.sync()  # the restored copies (and their directory entries) before any original goes
+    with engine.begin() as conn:
+        _remember(conn, handled)
+        for cand in handled:
+            if cand.source == "inbox":
+                _origin(conn, cand)
     remove_originals(gone)
+    return len(handled)

@@ -263,22 +263,15 @@ def load_grids(path: Path, sheets: list[str], data: bytes | None = None) -> dict
             close()
 
 
-def guard_and_read(task: tuple[str, Any, str, int | None]) -> tuple[Submission, Any]:
-    """Guard then read one file: what a worker process runs (it may die; the run won't).
-    Returns the submission and the guard's result, whose ``data`` (the bytes the file was
-    read from) and ``sha256`` let whatever comes next work on those very bytes.
-
-    Lives here, not in ingest, so a worker imports only the guard and the reader.
-    """
-    from tps_batch.guard import inspect
-
-    path, limits, macros, fiscal_year = task
-    guarded = inspect(Path(path), limits, macros=macros)
+def read_guarded(path: str | Path, guarded: Any, fiscal_year: int | None) -> Submission:
+    """Read a file the guard has looked at (its :class:`~tps_batch.guard.GuardResult`):
+    from the very bytes the guard read, and only if it passed. Runs in a worker process
+    (it may die; the run won't)."""
     if not guarded.ok:
-        return Submission(findings=list(guarded.findings)), guarded
+        return Submission(findings=list(guarded.findings))
     sub = read_submission(Path(path), fiscal_year=fiscal_year, data=guarded.data)
     sub.findings[:0] = guarded.findings
-    return sub, guarded
+    return sub
 
 
 def read_submission(path: Path, spec: WorkbookSpec = SPEC, fiscal_year: int | None = None,

@@ -123,7 +123,8 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
         def do_ingest() -> tuple[str, dict[str, Any]]:
             got = ingest(ws)
             return got.summary(), {"accepted": got.accepted, "warnings": got.warnings,
-                                   "rejected": got.rejected, "duplicates": got.duplicates}
+                                   "rejected": got.rejected, "duplicates": got.duplicates,
+                                   "changed": got.changed}
         _stage(result, log, "ingest", do_ingest)
 
         def do_report() -> tuple[str, dict[str, Any]]:
