@@ -140,15 +140,21 @@ def delete_shelved(out: Path) -> int:
     return count
 
 
+def _last_deletion(out: Path) -> tuple[float, int] | None:
+    """(epoch seconds, files) of the last recorded deletion, if any."""
+    try:
+        at, count = (out / _DELETED).read_text(encoding="utf-8").split()
+        return float(at), int(count)
+    except (OSError, ValueError):
+        return None
+
+
 def note_deletion(out: Path, count: int) -> None:
     """Record that ``count`` files were deleted just now (see :func:`settle`), on top of an
     earlier deletion still within the kernel's window."""
-    try:
-        at, before = (out / _DELETED).read_text(encoding="utf-8").split()
-        if time.time() - float(at) < INODE_REUSE_S:
-            count += int(before)
-    except (OSError, ValueError):
-        pass
+    last = _last_deletion(out)
+    if last and time.time() - last[0] < INODE_REUSE_S:
+        count += last[1]
     (out / _DELETED).write_text(f"{time.time():.0f} {count}", encoding="utf-8")
 
 
@@ -156,14 +162,14 @@ def settle(out: Path, log: Callable[[str], None]) -> None:
     """Before a step that creates thousands of files: wait until the last large deletion
     is out of the kernel's window (only a benchmark run soon after another one waits; a
     nightly run never follows a mass deletion within minutes)."""
-    try:
-        at, count = (out / _DELETED).read_text(encoding="utf-8").split()
-    except (OSError, ValueError):
+    last = _last_deletion(out)
+    if last is None:
         return
-    left = float(at) + INODE_REUSE_S + 2 - time.time()
-    if int(count) >= _SETTLE_FILES and left > 0:
+    at, count = last
+    left = at + INODE_REUSE_S + 2 - time.time()
+    if count >= _SETTLE_FILES and left > 0:
         log(f"  (waiting {left:.0f} s: {count} files of an earlier run's workspaces were deleted "
-            f"{time.time() - float(at):.0f} s ago, and ext4 would make new files pay for it)")
+            f"{time.time() - at:.0f} s ago, and ext4 would make new files pay for it)")
         time.sleep(left)
 
 

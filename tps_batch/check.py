@@ -85,6 +85,7 @@ def check_file(task: CheckTask) -> Checked:
     for f in sub.findings:
         f.file = name
     annotated = None
-    if task.annotate and sub.readable and needs_annotation(sub.findings):
-        annotated = annotated_copy(data if data is not None else Path(task.path), sub.findings)
+    # readable implies the guard passed a zip, whose bytes it kept
+    if task.annotate and sub.readable and data is not None and needs_annotation(sub.findings):
+        annotated = annotated_copy(data, sub.findings)
     return Checked(sub, annotated)

@@ -92,6 +92,21 @@ def _read(path: str) -> bytes | None:
         return None
 
 
+def keep_copy(kept: str, source: str, digest: str) -> str:
+    """Make sure ``kept`` holds the bytes hashed ``digest``, copying them from ``source``
+    (read once: hashed and copied) if need be. Returns "there" (a copy was already kept,
+    e.g. by a killed run), "copied" (not yet synced: the caller syncs its batch) or
+    "missing" (the source no longer holds those bytes, or is gone)."""
+    if os.path.exists(kept) and sha256_of(kept) == digest:
+        return "there"
+    data = _read(source)
+    if data is None or hashlib.sha256(data).hexdigest() != digest:
+        return "missing"
+    atomic_write(kept, data, fsync=False)
+    failpoint("copied")
+    return "copied"
+
+
 def finish(ws: Settings, engine: Engine, sids: list[int],
            annotated: dict[int, bytes] | None = None, *,
            stored: tuple[list[dict[str, Any]], dict[int, list[Finding]]] | None = None,
@@ -112,18 +127,10 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
 
     def one(sub: dict[str, Any]) -> tuple[tuple[str, str] | None, dict[str, Any]]:
         sid = sub["id"]
-        kept = os.path.join(root, sub["kept_path"])
         source = os.path.join(root, sub["source_path"])
-        # a killed run may have copied it already
-        safe = os.path.exists(kept) and sha256_of(kept) == sub["sha256"]
-        if not safe:
-            data = _read(source)
-            if data is not None and hashlib.sha256(data).hexdigest() == sub["sha256"]:
-                atomic_write(kept, data, fsync=False)  # read once: hashed and copied
-                failpoint("copied")
-                safe = True
-            # else: the original changed or vanished before it could be copied; the receipt
-            # still goes out and the submission's record keeps its hash
+        # "missing": the original changed or vanished before it could be copied; the
+        # receipt still goes out and the submission's record keeps its hash
+        safe = keep_copy(os.path.join(root, sub["kept_path"]), source, sub["sha256"]) != "missing"
         stem = f"{sid:06d}-{safe_name(os.path.splitext(sub['file_name'])[0], 60)}"
         marked = (annotated or {}).get(sid)
         marked_name = f"{stem}-annotated.xlsx" if marked else None

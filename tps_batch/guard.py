@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from tps_batch import ole
 from tps_batch.errors import Finding, has_errors, make
 
 MIB = 1024 * 1024
@@ -110,7 +111,7 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
                            size=max(size, len(data)))
     try:
         if kind == "ole":
-            result = _inspect_ole(path, size)
+            result = _inspect_ole(data, path)
         elif kind == "zip":
             result = _inspect_zip(data, path, limits, macros)
             if result.ok:
@@ -118,7 +119,7 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
         elif kind == "empty-zip":
             result = _not_spreadsheet(path, kind, "an empty zip archive")
         else:
-            kind, what = _sniff_other(path)
+            kind, what = _sniff_other(data[:4096])
             result = _not_spreadsheet(path, kind, what)
     except Exception as exc:  # noqa: BLE001 - the file vanished, or a guard bug: never fatal
         result = GuardResult([make("corrupt-workbook", file=name, detail=_short(exc))], kind)
@@ -128,75 +129,17 @@ def inspect(path: Path, limits: GuardLimits, *, macros: str = "warn") -> GuardRe
 
 # --- OLE2 compound files (legacy .xls, and password-encrypted .xlsx) -----------------------
 
-def _inspect_ole(path: Path, size: int) -> GuardResult:
+def _inspect_ole(data: bytes, path: Path) -> GuardResult:
     """An encrypted .xlsx is an OLE file holding EncryptionInfo + EncryptedPackage streams."""
     try:
-        names = _ole_entry_names(path, size)
-    except (OSError, ValueError, struct.error):
-        names = _ole_names_by_scan(path)
+        names = ole.entry_names(data)
+    except (ValueError, struct.error):
+        names = ole.names_by_scan(data)
     if names & {"encryptioninfo", "encryptedpackage"}:
         return GuardResult([make("encrypted-workbook", file=path.name)], "ole-encrypted")
     if names and not names & {"workbook", "book"}:
         return _not_spreadsheet(path, "ole", "an OLE document without a workbook (Word, ...)")
     return GuardResult([make("legacy-xls", file=path.name)], "xls")
-
-
-def _ole_entry_names(path: Path, size: int) -> set[str]:
-    """Names of the directory entries, following the directory chain through the FAT.
-
-    Reads only the header, the FAT sectors the chain passes through and the directory
-    sectors, so a 20 MB .xls costs a handful of small reads.
-    """
-    with path.open("rb") as fh:
-        header = fh.read(512)
-        if len(header) < 512:
-            raise ValueError("short OLE header")
-        shift = struct.unpack_from("<H", header, 30)[0]
-        if shift not in (9, 12):
-            raise ValueError("bad sector size")
-        sector = 1 << shift
-        first_dir = struct.unpack_from("<I", header, 48)[0]
-        fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s < 0xFFFFFFFA]
-        per_fat = sector // 4
-        max_sectors = size // sector + 1
-
-        def read_sector(index: int) -> bytes:
-            if index >= max_sectors:
-                raise ValueError("sector out of range")
-            fh.seek((index + 1) * sector)
-            return fh.read(sector)
-
-        def next_sector(index: int) -> int:
-            fat_index = index // per_fat
-            if fat_index >= len(fat_sectors):
-                raise ValueError("FAT entry beyond the header's FAT list")
-            fh.seek((fat_sectors[fat_index] + 1) * sector + (index % per_fat) * 4)
-            return struct.unpack("<I", fh.read(4))[0]
-
-        names: set[str] = set()
-        current, seen = first_dir, set()
-        while current < 0xFFFFFFFA:
-            if current in seen:
-                raise ValueError("loop in the directory chain")
-            seen.add(current)
-            data = read_sector(current)
-            for off in range(0, len(data) - 127, 128):
-                length, kind = struct.unpack_from("<HB", data, off + 64)
-                if kind in (1, 2) and 2 <= length <= 64:
-                    raw = data[off:off + length - 2]
-                    names.add(raw.decode("utf-16-le", "replace").lower())
-            current = next_sector(current)
-        return names
-
-
-def _ole_names_by_scan(path: Path) -> set[str]:
-    """Fallback for a damaged directory chain: look for the stream names anywhere."""
-    data = path.read_bytes()  # already known to be within max_file_mb
-    found = set()
-    for wanted in ("EncryptionInfo", "EncryptedPackage", "Workbook"):
-        if wanted.encode("utf-16-le") in data:
-            found.add(wanted.lower())
-    return found
 
 
 # --- zip containers (xlsx, xlsm, xlsb, ods, docx, ...) ---------------------------------------
@@ -298,6 +241,12 @@ def _member_findings(zf: zipfile.ZipFile, data: bytes, infos: list[zipfile.ZipIn
     return findings
 
 
+def _local_data(data: bytes, off: int) -> tuple[bytes, int]:
+    """The part name in the local header at ``off``, and where the part's data start."""
+    n_name, n_extra = struct.unpack_from("<HH", data, off + 26)
+    return data[off + 30:off + 30 + n_name], off + 30 + n_name + n_extra
+
+
 def _overlapping(data: bytes, infos: list[zipfile.ZipInfo], directory: int) -> str | None:
     """Why the members' data do not lie side by side before the central directory, if they
     don't: entries that share bytes are how "overlapping" zip bombs multiply one compressed
@@ -308,8 +257,7 @@ def _overlapping(data: bytes, infos: list[zipfile.ZipInfo], directory: int) -> s
         off = info.header_offset
         if off < 0 or off + 30 > directory:
             return f"{info.filename}: its local header lies outside the archive"
-        n_name, n_extra = struct.unpack_from("<HH", data, off + 26)
-        spans.append((off, off + 30 + n_name + n_extra + info.compress_size, info.filename))
+        spans.append((off, _local_data(data, off)[1] + info.compress_size, info.filename))
     spans.sort()
     for (_start, end, part), (next_start, _end, _next) in itertools.pairwise(spans):
         if end > next_start:
@@ -340,14 +288,13 @@ class _Inflater:
         off = info.header_offset
         if off < 0 or off + 30 > len(data) or data[off:off + 4] != _ZIP_MAGIC:
             return None
-        n_name, n_extra = struct.unpack_from("<HH", data, off + 26)
+        name, start = _local_data(data, off)
         encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
         try:
-            if data[off + 30:off + 30 + n_name] != info.orig_filename.encode(encoding):
+            if name != info.orig_filename.encode(encoding):
                 return None
         except UnicodeEncodeError:
             return None
-        start = off + 30 + n_name + n_extra
         end = start + info.compress_size
         if end > len(data):
             return None
@@ -465,10 +412,9 @@ def _kind_from_magic(magic: bytes) -> str:
     return "unknown"
 
 
-def _sniff_other(path: Path) -> tuple[str, str]:
-    """Name the non-spreadsheet for the receipt: people send PDFs and web exports as .xlsx."""
-    with path.open("rb") as fh:
-        head = fh.read(4096)
+def _sniff_other(head: bytes) -> tuple[str, str]:
+    """Name the non-spreadsheet (from the first 4 KiB) for the receipt: people send PDFs
+    and web exports as .xlsx."""
     for prefix, kind, what in _OTHER_MAGIC:
         if head.startswith(prefix):
             return kind, what

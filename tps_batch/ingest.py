@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,12 +25,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tps_batch import errors, store
-from tps_batch.atomic import atomic_write
 from tps_batch.check import Checked, CheckTask, check_file, load_plan
 from tps_batch.collect import Candidate, collect, sha256_of
 from tps_batch.fileaway import (
     failpoint,
     finish,
+    keep_copy,
     kept_rel,
     pending,
     remove_originals,
@@ -297,16 +296,11 @@ def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
         prev = known.get(cand.sha256)
         if prev is None:
             continue
-        kept = ws.workspace / prev["kept_path"] if prev.get("kept_path") else None
-        if kept is not None and not (kept.is_file() and sha256_of(kept) == cand.sha256):
-            try:
-                data = cand.path.read_bytes()
-            except OSError:
-                continue
-            if hashlib.sha256(data).hexdigest() != cand.sha256:
+        if prev.get("kept_path"):
+            kept = keep_copy(str(ws.workspace / prev["kept_path"]), str(cand.path), cand.sha256)
+            if kept == "missing":
                 continue  # changed since it was hashed: the next run takes it
-            atomic_write(kept, data, fsync=False)
-            restored = True
+            restored = restored or kept == "copied"
         handled.append(cand)
         if cand.source == "inbox":
             gone.append((str(cand.path), cand.sha256))

@@ -86,7 +86,7 @@ class TableCell:
     """A table cell's :class:`Place`, built only when a finding needs it: a nightly run
     reads hundreds of thousands of cells and reports a handful."""
 
-    __slots__ = ("column", "index", "row", "table")
+    __slots__ = ("index", "row", "table")
 
     def __init__(self, table: Any, index: int, row: int) -> None:
         self.table, self.index, self.row = table, index, row  # row: 1-based
