@@ -18,11 +18,13 @@ Severity = Literal["error", "warning"]
 class TpsError(Exception):
     """A fatal problem: the command cannot go on. Carries Thai and English text."""
 
-    def __init__(self, message_th: str, message_en: str, *, exit_code: int = 1) -> None:
+    def __init__(self, message_th: str, message_en: str, *, exit_code: int = 1,
+                 findings: list[Finding] | None = None) -> None:
         super().__init__(f"{message_th} ({message_en})")
         self.message_th = message_th
         self.message_en = message_en
         self.exit_code = exit_code
+        self.findings = findings or []  # what made it fatal (e.g. the plan's errors)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from tps_batch import errors, store
+from tps_batch import errors, planhistory, store
 from tps_batch.check import Checked, CheckTask, check_file, load_plan
 from tps_batch.collect import Candidate, collect, sha256_of
 from tps_batch.fileaway import (
@@ -38,7 +38,7 @@ from tps_batch.fileaway import (
 )
 from tps_batch.guard import GuardLimits
 from tps_batch.lock import workspace_lock
-from tps_batch.plan import read_plan
+from tps_batch.plan import stop_on_errors
 from tps_batch.read import Submission
 from tps_batch.settings import Settings
 from tps_batch.workers import IsolatedPool, prefetch, run_isolated
@@ -221,8 +221,11 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
     result = IngestResult()
     with workspace_lock(ws.workspace):
         engine = store.connect(ws.db_url)
-        if not ws.path("plan").is_file():
-            read_plan(ws.path("plan"))  # raises the clear "plan not found" error
+        try:
+            check_plan_first(ws, engine)
+        except BaseException:
+            engine.dispose()
+            raise
         sweep_temporaries(ws)
         result.recovered = finish(ws, engine, pending(engine))
         originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
@@ -279,6 +282,15 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
         engine.dispose()
     result.seconds = time.monotonic() - started
     return result
+
+
+def check_plan_first(ws: Settings, engine: Engine) -> None:
+    """Record the plan version this run sees, and stop (exit 2, nothing collected, the
+    inbox untouched) when it has errors: every file would be judged against a broken plan.
+    """
+    current = planhistory.read_current(ws)
+    planhistory.record(engine, current)
+    stop_on_errors(current.plan)
 
 
 def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tps_batch import errors
-from tps_batch.errors import Finding, TpsError
+from tps_batch.errors import Finding, TpsError, has_errors
 from tps_batch.read import load_grids, read_tables
 from tps_batch.spec import REPORT_KINDS, Choice, Column, Table, WorkbookSpec
 
@@ -183,29 +183,43 @@ def _check_plan(rows: dict[str, list[dict[str, Any]]], findings: list[Finding]) 
             else:
                 seen[key] = r["_row"]
 
+    def unknown(table: Table, r: dict[str, Any], col_key: str, value: Any, target: Table) -> None:
+        col = table.column(col_key)
+        findings.append(errors.make(
+            "plan-unknown-reference", sheet=table.sheet,
+            cell=f"{table.letter(col_key)}{r['_row']}", table=table.key, row=r["_row"],
+            label_th=col.label_th, label_en=col.label_en, value=value,
+            target_th=f"ชีต{target.sheet}", target_en=f"the sheet {target.sheet}"))
+
     dup(P_PROJECTS, ("code",))
     dup(P_GROUPS, ("name",))
+    dup(P_FRAMEWORKS, ("code",))
     dup(P_INDICATORS, ("fiscal_year", "framework", "code"))
     plan = Plan(rows)
     for table, col_key in ((P_PROJECTS, "group"), (P_INDICATORS, "owner_group")):
-        col = table.column(col_key)
         for r in rows.get(table.key, []):
             if r.get(col_key) and plan.canonical_group(r[col_key]) is None:
-                findings.append(errors.make(
-                    "plan-unknown-reference", sheet=table.sheet,
-                    cell=f"{table.letter(col_key)}{r['_row']}", table=table.key,
-                    row=r["_row"], label_th=col.label_th, label_en=col.label_en,
-                    value=r[col_key], target_th="ชีตกลุ่ม", target_en="the groups sheet"))
+                unknown(table, r, col_key, r[col_key], P_GROUPS)
+    frameworks = {group_key(f) for f in plan.frameworks()}
+    for r in rows.get("indicators", []):
+        if group_key(r["framework"]) not in frameworks:
+            unknown(P_INDICATORS, r, "framework", r["framework"], P_FRAMEWORKS)
+    for r in rows.get("projects", []):
+        for fw, _code in project_indicator_links(r):
+            if group_key(fw) not in frameworks:
+                unknown(P_PROJECTS, r, "indicators", fw, P_FRAMEWORKS)
 
 
-def read_plan(path: Path) -> Plan:
-    """Read and check the plan workbook. A missing or unreadable file is fatal."""
-    if not Path(path).is_file():
+def read_plan(path: Path, data: bytes | None = None) -> Plan:
+    """Read and check the plan workbook (from ``data``, its bytes, when given: a version
+    kept in the dataset). A missing or unreadable file is fatal; what is wrong inside it
+    is in ``Plan.findings`` (see :func:`check_plan`)."""
+    if data is None and not Path(path).is_file():
         raise TpsError(f"ไม่พบไฟล์แผนปฏิบัติการ {path}", f"action plan workbook not found: {path}",
                        exit_code=2)
     findings: list[Finding] = []
     try:
-        grids = load_grids(Path(path), [t.sheet for t in PLAN_TABLES])
+        grids = load_grids(Path(path), [t.sheet for t in PLAN_TABLES], data)
     except Exception as exc:  # noqa: BLE001 - a broken plan is fatal, with its reason
         raise TpsError(f"อ่านแผนปฏิบัติการไม่ได้: {exc}", f"cannot read the action plan: {exc}",
                        exit_code=2) from None
@@ -221,7 +235,25 @@ def read_plan(path: Path) -> Plan:
     _check_plan(rows, findings)
     for f in findings:
         f.file = Path(path).name
+    findings.sort(key=_finding_order)
     return Plan(rows, findings)
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str]:
+    sheets = [t.sheet for t in PLAN_TABLES]
+    return (sheets.index(f.sheet) if f.sheet in sheets else -1, f.row or 0, f.cell or "")
+
+
+def stop_on_errors(plan: Plan) -> None:
+    """A plan with errors stops a run before any submission is judged against it: a
+    missing groups sheet would otherwise reject every file as "unknown group"."""
+    if has_errors(plan.findings):
+        n = sum(f.severity == "error" for f in plan.findings)
+        raise TpsError(
+            f"แผนปฏิบัติการมีข้อผิดพลาด {n} รายการ ยังไม่ได้ตรวจไฟล์ใดเลย กรุณาแก้ไขแผนก่อน "
+            "(ดูรายการด้านล่าง หรือสั่ง tps plan check)",
+            f"the action plan has {n} error(s); no submission was judged. Fix the plan first "
+            "(see below, or run tps plan check)", exit_code=2, findings=plan.findings)
 
 
 def write_plan(path: Path, rows: Mapping[str, list[Mapping[str, Any]]] | None = None) -> Path:

@@ -24,16 +24,7 @@ from tps_batch.errors import TpsError
 from tps_batch.lock import workspace_lock
 from tps_batch.settings import Settings
 
-runs = sa.Table(
-    "runs", store.metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("started_at", sa.DateTime, nullable=False),
-    sa.Column("ended_at", sa.DateTime),
-    sa.Column("outcome", sa.Text),          # ok | partial | failed | running
-    sa.Column("trigger", sa.Text),          # manual | schedule | catch-up
-    sa.Column("counts", sa.JSON),
-    sa.Column("error", sa.Text),
-)
+runs = store.runs
 
 LOG_FILE = "logs/tps.log"
 
@@ -107,6 +98,14 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
                 trigger=trigger)).inserted_primary_key[0]
         log.info("run %s started (%s)", run_id, trigger)
         result = RunResult(run_id, "running")
+        try:
+            from tps_batch.ingest import check_plan_first
+
+            check_plan_first(ws, engine)  # before mail-in too: the inbox stays untouched
+        except TpsError as exc:
+            _stopped(engine, log, run_id, exc)
+            engine.dispose()
+            raise
 
         if ws.imap_host:
             def mail_in() -> tuple[str, dict[str, Any]]:
@@ -164,6 +163,19 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
         engine.dispose()
         log.info("run %s ended: %s %s", run_id, result.outcome, result.counts)
     return result
+
+
+def _stopped(engine: Any, log: logging.Logger, run_id: int, exc: TpsError) -> None:
+    """Record a run that stopped before any stage (a broken plan), with its findings."""
+    for f in exc.findings:
+        log.error("plan %s %s %s: %s / %s", f.code, f.file, f.location, f.message_th,
+                  f.message_en)
+    log.error("run %s stopped: %s (%s)", run_id, exc.message_th, exc.message_en)
+    with engine.begin() as conn:
+        conn.execute(runs.update().where(runs.c.id == run_id).values(
+            ended_at=dt.datetime.now().replace(microsecond=0), outcome="stopped",
+            error=f"{exc.message_th} ({exc.message_en})",
+            findings=[f.to_dict() for f in exc.findings] or None))
 
 
 def _overdue_items(ws: Settings, as_of: dt.date | None) -> list[dict[str, Any]]:

@@ -133,7 +133,10 @@ class Settings:
 
     @property
     def db_url(self) -> str:
-        return self.values["database_url"] or f"sqlite:///{self.workspace / 'tps.sqlite'}"
+        """The dataset's URL; a relative SQLite path is relative to the workspace."""
+        from tps_batch.dataset import resolve_url
+
+        return resolve_url(self.values["database_url"], self.workspace)
 
     @property
     def output_dir(self) -> Path:

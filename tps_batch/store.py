@@ -118,19 +118,12 @@ CONTENT_TABLES: dict[str, sa.Table] = {
 EXPORT_TABLES = ["submissions", "projects", *CONTENT_TABLES, "signoffs", "findings"]
 
 
-def connect(url: str) -> Engine:
-    """Engine with the schema in place; SQLite gets WAL so readers don't block the run."""
-    engine = sa.create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-    metadata.create_all(engine)
-    return engine
+def connect(url: str, *, migrate: bool = True) -> Engine:
+    """The dataset's engine, its schema brought up to date first (:mod:`tps_batch.dataset`):
+    a clear error, never a traceback, for a wrong, unreachable or newer dataset."""
+    from tps_batch import dataset
+
+    return dataset.connect(url, migrate=migrate)
 
 
 def status_of(items: list[Finding]) -> str:
@@ -295,6 +288,39 @@ def known_hashes(conn: Connection, hashes: Iterable[str]) -> dict[str, dict[str,
             out[row.sha256] = dict(row._mapping)
     return out
 
+
+runs = sa.Table(
+    "runs", metadata,
+    # One nightly cycle (or a stopped attempt): the run log `tps status` shows.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime),
+    sa.Column("outcome", sa.Text),          # ok | partial | failed | stopped | running
+    sa.Column("trigger", sa.Text),          # manual | schedule | catch-up
+    sa.Column("counts", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("findings", sa.JSON),         # what stopped it (e.g. the plan's findings)
+)
+
+plan_versions = sa.Table(
+    "plan_versions", metadata,
+    # Every version of plan.xlsx a command has seen, so past reports use the plan of their day.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("first_seen_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("file_name", sa.Text),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("errors", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
+dataset_info = sa.Table(
+    "dataset_info", metadata,
+    # Facts about the dataset itself (e.g. the layout fingerprint, see tps_batch.dataset).
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text),
+)
 
 mail_messages = sa.Table(
     "mail_messages", metadata,

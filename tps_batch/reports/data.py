@@ -16,7 +16,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from tps_batch import store, thai
-from tps_batch.plan import Plan, project_indicator_links, read_plan
+from tps_batch.plan import Plan, project_indicator_links
+from tps_batch.planhistory import plan_as_of
 from tps_batch.settings import Settings
 from tps_batch.spec import ACTIVITY_STATUSES, PROJECT_STATUSES, REPORT_KINDS, choice_label
 
@@ -83,9 +84,9 @@ def latest_ids(subs: pd.DataFrame) -> pd.Series:
 
 def load(ws: Settings, as_of: dt.date) -> ReportData:
     """Read the plan and the dataset as of ``as_of`` (end of that day)."""
-    plan = read_plan(ws.path("plan"))
     fy = ws.fiscal_year
     engine = store.connect(ws.db_url)
+    plan = plan_as_of(engine, ws, as_of)  # the plan as it stood on that day
     cutoff = dt.datetime.combine(as_of, dt.time.max)
     s = store.submissions
     with engine.connect() as conn:

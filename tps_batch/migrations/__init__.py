@@ -1,0 +1,1 @@
+"""Alembic migrations of the TPS dataset (see :mod:`tps_batch.dataset`)."""
