@@ -19,11 +19,11 @@ from numbers import Real
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from tps_batch import thai
 from tps_batch.atomic import atomic_path
+from tps_batch.xlsxsafe import new_workbook
 
 FONT = "TH Sarabun New"
 TYPES = ("text", "int", "money", "date", "percent", "number")
@@ -355,9 +355,7 @@ def write_excel(path: Path, sheets: list[XSheet], *, office_name: str, report_ti
     for sheet in sheets:
         _check(sheet)  # fail before anything is written
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
-                                            "strings_to_urls": False,
-                                            "strings_to_numbers": False})
+        wb = new_workbook(tmp)
         wb.set_properties({"title": _clip(report_title, 255),
                            "company": _clip(office_name, 255), "author": "TPS batch"})
         fmts = _Formats(wb)
