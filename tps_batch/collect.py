@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from tps_batch.settings import Settings
 from tps_batch.store import files_seen
+from tps_batch.workspace import rel
 
 
 @dataclass(slots=True)
@@ -65,13 +66,6 @@ def walk(root: Path) -> Iterator[os.DirEntry]:
             continue
 
 
-def _rel(ws: Settings, path: Path) -> str:
-    try:
-        return str(path.relative_to(ws.workspace))
-    except ValueError:
-        return str(path)
-
-
 def collect(ws: Settings, conn: Connection) -> list[Candidate]:
     """Every inbox file, and every watched file whose content changed since last seen."""
     out: list[Candidate] = []
@@ -79,19 +73,19 @@ def collect(ws: Settings, conn: Connection) -> list[Candidate]:
     if inbox.is_dir():
         for entry in walk(inbox):
             st = entry.stat(follow_symlinks=False)
-            out.append(Candidate(Path(entry.path), "inbox", _rel(ws, Path(entry.path)),
+            out.append(Candidate(Path(entry.path), "inbox", rel(ws, entry.path),
                                  st.st_size, st.st_mtime_ns))
     watched = [ws.workspace / w for w in ws.watched]
     if watched:
         seen = {r.path: r for r in conn.execute(sa.select(files_seen))}
         for root in watched:
             for entry in walk(root):
-                rel = _rel(ws, Path(entry.path))
+                where = rel(ws, entry.path)
                 st = entry.stat(follow_symlinks=False)
-                old = seen.get(rel)
+                old = seen.get(where)
                 if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
                     continue
-                out.append(Candidate(Path(entry.path), "watched", rel, st.st_size,
+                out.append(Candidate(Path(entry.path), "watched", where, st.st_size,
                                      st.st_mtime_ns))
     out.sort(key=lambda c: (c.mtime_ns, c.rel))
     return out

@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from tps_batch import spec, thai
+from tps_batch.atomic import atomic_write
 from tps_batch.plan import P_PROJECTS, write_plan
 from tps_batch.settings import SETTINGS_FILE, render_toml
 from tps_batch.template import write_workbook
+from tps_batch.workspace import FOLDERS, make_folders  # noqa: F401  (FOLDERS: for callers)
 
 A_ST, SPEC, label = spec.ACTIVITY_STATUSES, spec.SPEC, spec.choice_label
 
 OFFICE = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาตัวอย่าง เขต 1"
 MANIFEST_FILE = "demo-manifest.json"
-FOLDERS = ("inbox", "archive", "rejected", "output", "workbooks")
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
 
 
@@ -432,10 +433,9 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
         {"code": p["code"], "name": p["name"], "group": groups[p["group"]]["name"],
          "owner": p["owner"], "plan_status": "cancelled" if p["cancelled"] else "approved"}
         for p in projects], planted=planted)
-    for d in FOLDERS:
-        (directory / d).mkdir(parents=True, exist_ok=True)
-    (directory / SETTINGS_FILE).write_text(
-        render_toml({"office_name": OFFICE, "fiscal_year": fiscal_year}), encoding="utf-8")
+    make_folders(directory)
+    atomic_write(directory / SETTINGS_FILE, render_toml(
+        {"office_name": OFFICE, "fiscal_year": fiscal_year}).encode("utf-8"))
     write_plan(directory / "plan.xlsx", plan := _plan_rows(projects, office, fiscal_year, as_of))
     plant("cancelled-project", cancelled, "plan.xlsx", P_PROJECTS.sheet,
           f"{P_PROJECTS.letter('plan_status')}{P_PROJECTS.first_row + projects.index(cancelled)}",
@@ -496,5 +496,6 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
                       row["disbursed"], row["disbursed"], "spent-over-allocated")
             write(name, (values, tables), min(wb_as_of + dt.timedelta(5), as_of), 9, n)
     data = manifest.to_dict() | {"directory": "."}  # no machine paths inside the workspace
-    (directory / MANIFEST_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+    atomic_write(directory / MANIFEST_FILE, json.dumps(data, ensure_ascii=False, indent=1)
+                 .encode("utf-8"))
     return manifest

@@ -30,7 +30,7 @@ from tps_batch.collect import sha256_of
 from tps_batch.errors import Finding
 from tps_batch.receipt import write_html
 from tps_batch.settings import Settings
-from tps_batch.workspace import safe_name
+from tps_batch.workspace import rel, safe_name
 
 _hits: dict[str, int] = {}
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
     receipts.mkdir(parents=True, exist_ok=True)
     # plain strings from here on: thousands of files, and pathlib costs more than the write
     root = str(ws.workspace)
-    receipts_dir, receipts_rel = str(receipts), os.path.relpath(receipts, root)
+    receipts_dir, receipts_rel = str(receipts), rel(ws, receipts)
 
     def one(sub: dict[str, Any]) -> tuple[tuple[str, str] | None, dict[str, Any]]:
         sid = sub["id"]

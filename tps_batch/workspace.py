@@ -1,4 +1,8 @@
-"""Create workspaces and the blank workbooks a planning group hands out."""
+"""Create workspaces and the blank workbooks a planning group hands out.
+
+This module owns the workspace's layout: its folders (:data:`FOLDERS`) and how a path in
+it is recorded (:func:`rel`); other modules ask here rather than spell them again.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,29 @@ import re
 from pathlib import Path
 
 from tps_batch import settings as settings_mod
+from tps_batch.atomic import atomic_write
 from tps_batch.errors import TpsError
 from tps_batch.plan import Plan, project_indicator_links, read_plan, write_plan
 from tps_batch.settings import Settings
 from tps_batch.template import write_workbook
 
+#: The folders of a workspace, named by their settings (the defaults are these names).
 FOLDERS = ("inbox", "archive", "rejected", "output", "workbooks")
+
+
+def rel(ws: Settings, path: Path | str) -> str:
+    """``path`` as the dataset records it: relative to the workspace, so a workspace can
+    move, or absolute when it lies outside the workspace (a watched share elsewhere)."""
+    try:
+        return str(Path(path).relative_to(ws.workspace))
+    except ValueError:
+        return str(path)
+
+
+def make_folders(directory: Path) -> None:
+    """The workspace folders under ``directory`` (existing ones are kept)."""
+    for name in FOLDERS:
+        (directory / name).mkdir(parents=True, exist_ok=True)
 
 
 def init_workspace(directory: Path, *, office_name: str | None = None,
@@ -22,8 +43,7 @@ def init_workspace(directory: Path, *, office_name: str | None = None,
         raise TpsError(f"มีโฟลเดอร์งานอยู่แล้วที่ {directory}",
                        f"a workspace already exists in {directory}", exit_code=2)
     directory.mkdir(parents=True, exist_ok=True)
-    for name in FOLDERS:
-        (directory / name).mkdir(exist_ok=True)
+    make_folders(directory)
     # the year is written, not left to "the current one": on 1 October a default would
     # switch the office to the new year while the old year's final reports still arrive
     overrides: dict[str, object] = {"fiscal_year": settings_mod.current_fiscal_year()}
@@ -31,8 +51,8 @@ def init_workspace(directory: Path, *, office_name: str | None = None,
         overrides["office_name"] = office_name
     if fiscal_year:
         overrides["fiscal_year"] = fiscal_year
-    (directory / settings_mod.SETTINGS_FILE).write_text(
-        settings_mod.render_toml(overrides), encoding="utf-8")
+    atomic_write(directory / settings_mod.SETTINGS_FILE,
+                 settings_mod.render_toml(overrides).encode("utf-8"))
     write_plan(directory / "plan.xlsx")
     return directory
 
