@@ -216,14 +216,25 @@ def export(workspace: Path, fmt: str, out: Path, history: bool) -> None:
     click.echo(f"ส่งออก {len(paths)} ไฟล์ / exported {len(paths)} file(s) to {out}")
 
 
+class _ReportsOption(click.Option):
+    """``--only``: its help lists the registered reports when shown, not when this module
+    loads (the registry is slow to import, and a plug-in may register more)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from tps_batch.reports.registry import reports
+
+        self.help = ("รายงานที่ต้องการ คั่นด้วยจุลภาค / comma-separated reports (default: all): "
+                     + ", ".join(r.name for r in reports()))
+        return super().get_help_record(ctx)
+
+
 @main.command()
 @workspace_option
 @click.option("--as-of", "as_of", help="ข้อมูล ณ วันที่ / as-of date (default: today), "
               "e.g. 2024-05-15 or 15/05/2567")
 @click.option("--format", "formats", default="xlsx,html,pdf", show_default=True,
               help="comma-separated: xlsx, html, pdf")
-@click.option("--only", default="", help="comma-separated: indicators, overdue, completeness, "
-              "projects, annual, dashboard")
+@click.option("--only", default="", cls=_ReportsOption)
 @handles_errors
 def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
     """สร้างรายงานผู้บริหาร / Generate the directors' reports."""

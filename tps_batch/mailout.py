@@ -30,7 +30,7 @@ from tps_batch.render import render_html
 from tps_batch.settings import Settings
 
 ITEM_KEYS = ("person", "kind_th", "project_code", "project_name", "item", "days_overdue",
-             "detail")  # of reports.overdue rows, as the reminder shows them
+             "detail")  # of reports.overdue_items(), as the reminder shows them
 TIMEOUT_S = 60  # a hung server must not hold the nightly run
 OWN_HEADER = "X-TPS-Batch"  # on all mail we send, so intake never takes it as a submission
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

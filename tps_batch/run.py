@@ -140,9 +140,10 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
         if ws.smtp_host:
             def mail_out() -> tuple[str, dict[str, Any]]:
                 from tps_batch import mail
+                from tps_batch.reports import overdue_items
 
                 receipts = mail.send_receipts(ws, engine)
-                reminders = mail.send_reminders(ws, engine, _overdue_items(ws, as_of),
+                reminders = mail.send_reminders(ws, engine, overdue_items(ws, as_of),
                                                 today=dt.date.today())
                 errors = receipts.errors + reminders.errors
                 if errors:
@@ -176,13 +177,6 @@ def _stopped(engine: Any, log: logging.Logger, run_id: int, exc: TpsError) -> No
             ended_at=dt.datetime.now().replace(microsecond=0), outcome="stopped",
             error=f"{exc.message_th} ({exc.message_en})",
             findings=[f.to_dict() for f in exc.findings] or None))
-
-
-def _overdue_items(ws: Settings, as_of: dt.date | None) -> list[dict[str, Any]]:
-    from tps_batch.reports.data import load
-    from tps_batch.reports.overdue import overdue_rows
-
-    return overdue_rows(load(ws, as_of or dt.date.today())).to_dict("records")
 
 
 def last_runs(ws: Settings, limit: int = 5) -> list[dict[str, Any]]:

@@ -1,19 +1,24 @@
 """``tps report``: every director's report from the dataset and the plan, as of a date.
 
-Aggregation lives in one module per report (indicators, overdue, completeness, summary);
-this module only renders: HTML through jinja2 (autoescaped), Excel through
-:mod:`tps_batch.excel_report`, PDF through :mod:`tps_batch.pdf` from the same HTML.
-Per-project pages are re-rendered only when their input changed (submission hash,
-plan row, templates, engine), which keeps a nightly run fast as the year fills up.
+Which reports exist is declared once, at the end of this module, in the registry
+(:mod:`tps_batch.reports.registry`); ``generate``, ``--only``/``--help`` and the dashboard
+iterate it. Aggregation lives in one module per report (indicators, overdue,
+completeness, summary); this module only renders: HTML through jinja2 (autoescaped),
+Excel through :mod:`tps_batch.excel_report`, PDF through :mod:`tps_batch.pdf` from the
+same HTML. Per-project pages are re-rendered only when their input changed (submission
+hash, plan row, templates, engine), which keeps a nightly run fast as the year fills up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import os
+import pkgutil
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,7 @@ from tps_batch.reports.data import ReportData, load
 from tps_batch.reports.indicators import indicator_rows
 from tps_batch.reports.overdue import KINDS, overdue_rows
 from tps_batch.reports.project import project_context
+from tps_batch.reports.registry import FORMATS, Report, RunContext, register, reports, select
 from tps_batch.reports.sheets import (
     annual_sheets,
     completeness_sheets,
@@ -35,15 +41,8 @@ from tps_batch.reports.sheets import (
 from tps_batch.reports.summary import by_group, headline, quarterly_disbursement, status_counts
 from tps_batch.settings import Settings
 
-REPORTS = ("indicators", "overdue", "completeness", "projects", "annual", "dashboard")
-FORMATS = ("xlsx", "html", "pdf")
-TITLES = {
-    "indicators": "สรุปผลตามตัวชี้วัด (Indicator summary)",
-    "overdue": "รายการที่เลยกำหนด (Overdue list)",
-    "completeness": "ความครบถ้วนและทันเวลาของการรายงาน (Completeness and timeliness)",
-    "annual": "รายงานผลการดำเนินงานประจำปีงบประมาณ (Annual report)",
-    "dashboard": "ภาพรวมการดำเนินงาน (Dashboard)",
-}
+__all__ = ["FORMATS", "Report", "ReportResult", "RunContext", "generate", "overdue_items",
+           "register", "reports"]
 
 
 @dataclass
@@ -52,12 +51,32 @@ class ReportResult:
     skipped: int = 0            # per-project pages unchanged since the last run
     failures: list[str] = field(default_factory=list)
     dashboard: Path | None = None
+    computed: list[str] = field(default_factory=list)  # aggregations this run needed
 
 
-def _html(name: str, out: Path, **context: Any) -> str:
-    from tps_batch.render import render_html
+@lru_cache(maxsize=32)
+def _environment(folder: Path | None) -> Any:
+    """The templates' environment; a report's own template folder is searched first."""
+    import jinja2
 
-    html = render_html(name, **context)
+    from tps_batch.render import environment
+
+    env = environment()
+    if folder is None:
+        return env
+    return env.overlay(loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)),
+                                                   env.loader]))
+
+
+def render(template: str | Path, **context: Any) -> str:
+    """A report page: ``template`` names a file of templates/, or is a template file."""
+    if isinstance(template, Path):
+        return _environment(template.parent).get_template(template.name).render(**context)
+    return _environment(None).get_template(template).render(**context)
+
+
+def _html(template: str | Path, out: Path, **context: Any) -> str:
+    html = render(template, **context)
     with atomic_path(out) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return html
@@ -66,30 +85,32 @@ def _html(name: str, out: Path, **context: Any) -> str:
 class _Writer:
     """Writes one report in the requested formats and records what happened."""
 
-    def __init__(self, ws: Settings, data: ReportData, formats: set[str], result: ReportResult):
+    def __init__(self, ws: Settings, data: ReportData, formats: set[str], result: ReportResult,
+                 out: Path):
         self.ws, self.data, self.formats, self.result = ws, data, formats, result
-        self.out = ws.output_dir
+        self.out = out
         self.base = {"office_name": data.office_name, "fiscal_year": data.fiscal_year,
                      "as_of": data.as_of, "as_of_text": data.as_of_text, "pdf": False,
                      "kinds": KINDS}
 
-    def html_pdf(self, template: str, stem: Path, title: str, **context: Any) -> None:
+    def html_pdf(self, template: str | Path, stem: Path, title: str, *,
+                 formats: set[str] | None = None, **context: Any) -> None:
+        formats = self.formats if formats is None else formats
         ctx = {**self.base, "title": title, **context}
-        if "html" in self.formats:
+        if "html" in formats:
             _html(template, stem.with_suffix(".html"), **ctx)
             self.result.written.append(stem.with_suffix(".html"))
-        if "pdf" in self.formats:
+        if "pdf" in formats:
             self.pdf(template, stem.with_suffix(".pdf"), title, ctx)
 
-    def pdf(self, template: str, path: Path, title: str, ctx: dict[str, Any]) -> bool:
+    def pdf(self, template: str | Path, path: Path, title: str, ctx: dict[str, Any]) -> bool:
         from tps_batch.pdf import render_pdf
-        from tps_batch.render import render_html
 
         engine = self.ws.pdf_engine
         if engine == "none":
             return False
         try:
-            render_pdf(render_html(template, **{**ctx, "pdf": True}), path, engine=engine,
+            render_pdf(render(template, **{**ctx, "pdf": True}), path, engine=engine,
                        title=title, office_name=self.data.office_name,
                        as_of_text=f"ข้อมูล ณ วันที่ {ctx['as_of_text']}")
         except TpsError as exc:
@@ -98,65 +119,74 @@ class _Writer:
         self.result.written.append(path)
         return True
 
-    def xlsx(self, name: str, sheets: list[Any]) -> None:
-        if "xlsx" not in self.formats:
-            return
+    def xlsx(self, path: Path, title_th: str, sheets: list[Any]) -> None:
         from tps_batch.excel_report import write_excel
 
-        path = self.out / f"{name}.xlsx"
-        write_excel(path, sheets, office_name=self.data.office_name,
-                    report_title=TITLES[name].split(" (")[0], as_of=self.data.as_of)
+        write_excel(path, sheets, office_name=self.data.office_name, report_title=title_th,
+                    as_of=self.data.as_of)
         self.result.written.append(path)
+
+    def report(self, report: Report, ctx: RunContext) -> None:
+        """One registered report, in the formats asked for that it has."""
+        if report.write is not None:
+            report.write(self, ctx)
+            return
+        formats = self.formats & set(report.formats)
+        stem = self.out / report.file_stem
+        if report.template is not None and formats & {"html", "pdf"}:
+            page = report.page(ctx) if report.page else {"rows": ctx.rows(report.name)}
+            if report.dashboard and "html" in formats:
+                self.result.dashboard = stem.with_suffix(".html")
+            self.html_pdf(report.template, stem, report.title, formats=formats, **page)
+        if report.sheets is not None and "xlsx" in formats:
+            self.xlsx(stem.with_suffix(".xlsx"), report.title_th, report.sheets(ctx))
 
 
 def generate(ws: Settings, *, as_of: dt.date | None = None,
              formats: tuple[str, ...] = FORMATS, only: tuple[str, ...] = ()) -> ReportResult:
-    """Write the reports named in ``only`` (default: all) under ``output/<fiscal year>/``."""
+    """Write the reports named in ``only`` (default: all) under ``output/<fiscal year>/``.
+
+    Each aggregation is computed once, and only if a wanted report needs it.
+    """
     as_of = as_of or dt.date.today()
-    unknown = [n for n in only if n not in REPORTS]
-    if unknown:
-        raise TpsError(f"ไม่รู้จักรายงาน {', '.join(unknown)}",
-                       f"unknown report(s) {', '.join(unknown)}; choose from {', '.join(REPORTS)}",
-                       exit_code=2)
+    wanted = select(only)  # an unknown name fails before the dataset is read
     data = load(ws, as_of)
     result = ReportResult()
-    w = _Writer(ws, data, set(formats), result)
-    wanted = set(only or REPORTS)
-    indicators = indicator_rows(data)
-    overdue = overdue_rows(data)
-    completeness = completeness_rows(data)
-    if "indicators" in wanted:
-        w.html_pdf("indicators.html", w.out / "indicators", TITLES["indicators"],
-                   frameworks=_by_framework(indicators))
-        w.xlsx("indicators", indicator_sheets(indicators))
-    if "overdue" in wanted:
-        w.html_pdf("overdue.html", w.out / "overdue", TITLES["overdue"],
-                   groups=_overdue_groups(overdue), total=len(overdue))
-        w.xlsx("overdue", overdue_sheets(overdue))
-    if "completeness" in wanted:
-        w.html_pdf("completeness.html", w.out / "completeness", TITLES["completeness"],
-                   periods=_periods(completeness))
-        w.xlsx("completeness", completeness_sheets(completeness))
-    if "projects" in wanted:
-        _projects(w, data)
-    head, groups, statuses = headline(data), by_group(data), status_counts(data)
-    quarters = quarterly_disbursement(data)
-    figures = _figures(statuses, quarters, overdue, completeness, groups)
-    if "annual" in wanted:
-        projects = [project_context(data, code) for code in data.projects["code"]
-                    if code in set(data.table("projects")["project_code"])]
-        w.html_pdf("annual.html", w.out / "annual", TITLES["annual"], head=head,
-                   groups=groups, statuses=statuses, indicators=_by_framework(indicators),
-                   quarters=quarters, projects=projects, figures=figures,
-                   problems=_problems_by_group(data))
-        w.xlsx("annual", annual_sheets(data, head, groups, statuses, indicators, quarters))
-    if "dashboard" in wanted and "html" in formats:
-        result.dashboard = w.out / "index.html"
-        _html("dashboard.html", result.dashboard, **w.base, title=TITLES["dashboard"],
-              head=head, figures=figures, links=_links(w.out), receipts=_receipts(ws, data),
-              overdue_total=len(overdue))
-        result.written.append(result.dashboard)
+    ctx = RunContext(ws, data, ws.output_dir, result.computed)
+    w = _Writer(ws, data, set(formats), result, ctx.out)
+    for report in wanted:
+        w.report(report, ctx)
     return result
+
+
+def overdue_items(ws: Settings, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """The overdue list as of ``as_of`` (default: today), one dict per item with the keys
+    of :data:`tps_batch.reports.overdue.COLUMNS`: what reminders and other tools read."""
+    return overdue_rows(load(ws, as_of or dt.date.today())).to_dict("records")
+
+
+# --- aggregations shared by several reports, once a run ---------------------------------
+
+def _head(ctx: RunContext) -> dict[str, Any]:
+    return ctx.once("headline", lambda: headline(ctx.data))
+
+
+def _groups(ctx: RunContext) -> list[dict[str, Any]]:
+    return ctx.once("groups", lambda: by_group(ctx.data))
+
+
+def _statuses(ctx: RunContext) -> list[dict[str, Any]]:
+    return ctx.once("statuses", lambda: status_counts(ctx.data))
+
+
+def _quarters(ctx: RunContext) -> list[dict[str, Any]]:
+    return ctx.once("quarters", lambda: quarterly_disbursement(ctx.data))
+
+
+def _charts(ctx: RunContext) -> dict[str, Any]:
+    return ctx.once("figures", lambda: _figures(_statuses(ctx), _quarters(ctx),
+                                                ctx.rows("overdue"), ctx.rows("completeness"),
+                                                _groups(ctx)))
 
 
 def _by_framework(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -231,12 +261,12 @@ def _problems_by_group(data: ReportData) -> list[dict[str, Any]]:
 
 
 def _links(out: Path) -> list[dict[str, Any]]:
+    """Every registered report that has files in ``out`` (the dashboard not itself)."""
     links = []
-    for name in ("indicators", "overdue", "completeness", "annual"):
-        files = [f"{name}.{ext}" for ext in ("html", "xlsx", "pdf") if (out / f"{name}.{ext}")
-                 .exists()]
+    for report in reports():
+        files = [] if report.dashboard else report.files(out)
         if files:
-            links.append({"title": TITLES[name], "files": files})
+            links.append({"title": report.title, "files": files})
     return links
 
 
@@ -251,11 +281,12 @@ def _receipts(ws: Settings, data: ReportData) -> list[dict[str, Any]]:
     return out
 
 
-def _projects(w: _Writer, data: ReportData) -> None:
+def _projects(w: _Writer, ctx: RunContext) -> None:
     """Per-project form pages, re-rendered only when their inputs changed."""
     from tps_batch.render import templates_dir
 
-    folder = w.out / "projects"
+    data = ctx.data
+    folder = w.out / PROJECTS_FOLDER
     cache_path = folder / ".render-cache.json"
     try:
         cache = json.loads(cache_path.read_text(encoding="utf-8"))
@@ -271,7 +302,8 @@ def _projects(w: _Writer, data: ReportData) -> None:
                                          p["name"], p["group"], p["owner"], sorted(w.formats)],
                                         ensure_ascii=False).encode()).hexdigest()
         stem = folder / _safe(p["code"])
-        outputs = [stem.with_suffix(f".{f}") for f in ("html", "pdf") if f in w.formats]
+        formats = w.formats & {"html", "pdf"}
+        outputs = [stem.with_suffix(f".{f}") for f in ("html", "pdf") if f in formats]
         if cache.get(p["code"]) == key and all(o.exists() for o in outputs):
             w.result.skipped += 1
             continue
@@ -279,7 +311,8 @@ def _projects(w: _Writer, data: ReportData) -> None:
         project = project_context(data, p["code"])
         # the page shows the report's own data date, not today's: unchanged input, same page
         w.html_pdf("project.html", stem, f"รายงานผลการดำเนินงานโครงการ {p['code']}",
-                   project=project, as_of_text=thai.format_date_long(project["as_of"]))
+                   formats=formats, project=project,
+                   as_of_text=thai.format_date_long(project["as_of"]))
         if len(w.result.failures) == before:
             cache[p["code"]] = key
     with atomic_path(cache_path) as tmp:
@@ -291,3 +324,64 @@ def _safe(code: str) -> str:
     from tps_batch.workspace import safe_name
 
     return safe_name(code, 60)
+
+
+# --- the built-in reports, in the order --help and the dashboard list them ---------------
+
+PROJECTS_FOLDER = "projects"
+
+
+def _annual_page(ctx: RunContext) -> dict[str, Any]:
+    data = ctx.data
+    reported = set(data.table("projects")["project_code"])
+    projects = [project_context(data, code) for code in data.projects["code"]
+                if code in reported]
+    return {"head": _head(ctx), "groups": _groups(ctx), "statuses": _statuses(ctx),
+            "indicators": _by_framework(ctx.rows("indicators")), "quarters": _quarters(ctx),
+            "projects": projects, "figures": _charts(ctx),
+            "problems": _problems_by_group(data)}
+
+
+def _dashboard_page(ctx: RunContext) -> dict[str, Any]:
+    return {"head": _head(ctx), "figures": _charts(ctx), "links": _links(ctx.out),
+            "receipts": _receipts(ctx.ws, ctx.data), "overdue_total": len(ctx.rows("overdue"))}
+
+
+register(Report(
+    "indicators", "สรุปผลตามตัวชี้วัด", "Indicator summary",
+    rows=lambda ctx: indicator_rows(ctx.data), template="indicators.html",
+    page=lambda ctx: {"frameworks": _by_framework(ctx.rows("indicators"))},
+    sheets=lambda ctx: indicator_sheets(ctx.rows("indicators"))))
+register(Report(
+    "overdue", "รายการที่เลยกำหนด", "Overdue list",
+    rows=lambda ctx: overdue_rows(ctx.data, ctx.rows("indicators")), template="overdue.html",
+    page=lambda ctx: {"groups": _overdue_groups(ctx.rows("overdue")),
+                      "total": len(ctx.rows("overdue"))},
+    sheets=lambda ctx: overdue_sheets(ctx.rows("overdue"))))
+register(Report(
+    "completeness", "ความครบถ้วนและทันเวลาของการรายงาน", "Completeness and timeliness",
+    rows=lambda ctx: completeness_rows(ctx.data), template="completeness.html",
+    page=lambda ctx: {"periods": _periods(ctx.rows("completeness"))},
+    sheets=lambda ctx: completeness_sheets(ctx.rows("completeness"))))
+register(Report(
+    "projects", "รายงานผลการดำเนินงานรายโครงการ", "Per-project reports",
+    write=_projects, folder=PROJECTS_FOLDER, formats=("html", "pdf")))
+register(Report(
+    "annual", "รายงานผลการดำเนินงานประจำปีงบประมาณ", "Annual report",
+    template="annual.html", page=_annual_page,
+    sheets=lambda ctx: annual_sheets(ctx.data, _head(ctx), _groups(ctx), _statuses(ctx),
+                                     ctx.rows("indicators"), _quarters(ctx))))
+register(Report(
+    "dashboard", "ภาพรวมการดำเนินงาน", "Dashboard",
+    template="dashboard.html", page=_dashboard_page, stem="index", formats=("html",),
+    dashboard=True))
+
+
+def _discover() -> None:
+    """Import every module of this package: a report module registers itself on import,
+    so a new report needs no line here."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_discover()

@@ -39,7 +39,9 @@ def _row(kind: str, group: str, person: str, due: dt.date, as_of: dt.date, *,
             "days_overdue": (as_of - due).days, "detail": detail}
 
 
-def overdue_rows(data: ReportData) -> pd.DataFrame:
+def overdue_rows(data: ReportData,
+                 indicators: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """The overdue list; ``indicators``: the run's :func:`indicator_rows`, if already made."""
     as_of, rows = data.as_of, []
     projects = data.projects
     live = projects[~projects["cancelled"]] if len(projects) else projects
@@ -60,7 +62,7 @@ def overdue_rows(data: ReportData) -> pd.DataFrame:
     rows += _missing_reports(data)
     rows += _rejected(data, by_code)
     rows += _disbursement(data, live)
-    for ind in indicator_rows(data):
+    for ind in indicator_rows(data) if indicators is None else indicators:
         if ind["deadline_status"] == "missed":
             rows.append(_row("indicator-overdue", ind["owner_group"], ind["owner_head"],
                              ind["deadline"], as_of, code=f"{ind['framework']} {ind['code']}",
