@@ -77,13 +77,13 @@ def open_engine(url: str) -> Engine:
     clear :class:`TpsError` (exit 2), never a traceback."""
     try:
         engine = sa.create_engine(url)
-    except sa.exc.ArgumentError:
-        raise _bad_url(url, "รูปแบบไม่ถูกต้อง", "not a database URL") from None
-    except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
-        backend = url.split(":", 1)[0].split("+")[0]
+    except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:  # before ArgumentError,
+        backend = url.split(":", 1)[0].split("+")[0]                 # its base class
         hint = _DRIVER_HINT.get(backend, "pip install the driver named in the URL")
         raise _bad_url(url, f"ไม่มีไดรเวอร์ฐานข้อมูล: {hint}",
                        f"no database driver ({exc}); {hint}") from None
+    except sa.exc.ArgumentError:
+        raise _bad_url(url, "รูปแบบไม่ถูกต้อง", "not a database URL") from None
     if engine.dialect.name == "sqlite":
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:

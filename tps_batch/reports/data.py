@@ -164,9 +164,9 @@ def _projects(plan: Plan, tables: dict[str, pd.DataFrame], subs: pd.DataFrame,
             "allocated": round(allocated, 2), "disbursed": round(disbursed, 2),
             "plan_allocated": round(float(plan_alloc), 2),
         })
+    if not rows:  # a new workspace: no projects yet, but every report still has its columns
+        return pd.DataFrame(columns=[*_PROJECT_COLUMNS, "progress", "disbursed_pct"])
     frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
     frame["progress"] = frame.apply(
         lambda r: round(100 * r["activities_done"] / r["activities_total"], 2)
         if r["activities_total"] else 0.0, axis=1)
@@ -174,6 +174,13 @@ def _projects(plan: Plan, tables: dict[str, pd.DataFrame], subs: pd.DataFrame,
         lambda r: round(100 * r["disbursed"] / r["allocated"], 2) if r["allocated"] else None,
         axis=1)
     return frame
+
+
+_PROJECT_COLUMNS = (
+    "code", "name", "group", "owner", "owner_email", "budget_type", "planned_start",
+    "planned_end", "indicators", "cancelled", "has_report", "submission_id", "sha256",
+    "received_at", "report_kind", "report_kind_th", "data_as_of", "status", "status_th",
+    "activities_total", "activities_done", "allocated", "disbursed", "plan_allocated")
 
 
 def activity_status_th(key: str | None) -> str:
