@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,21 @@ def test_init_writes_a_loadable_commented_workspace(tmp_path: Path) -> None:
     # a second init refuses to overwrite: usage error
     again = CliRunner().invoke(main, ["init", str(ws)])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_init_files_are_readable_by_others(tmp_path: Path) -> None:
+    """Under umask 022 every file ``tps init`` writes is 0644, like every other output
+    (a temp file's 0600 must not survive the rename: the workspace sits on a share)."""
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(main, ["init", str(tmp_path / "ws")])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    files = [p for p in (tmp_path / "ws").rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"tps.toml", "plan.xlsx"}
+    assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files} \
+        == {p.name: oct(0o644) for p in files}
 
 
 @pytest.mark.parametrize(("toml", "needle"), [
