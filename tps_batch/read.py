@@ -11,22 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tps_batch import errors, thai
+from tps_batch import spec as spec_mod
 from tps_batch.errors import Finding
-from tps_batch.spec import (
-    META_SHEET,
-    SPEC,
-    SUPPORTED_VERSIONS,
-    TEMPLATE_ID,
-    TYPE_NAMES,
-    WorkbookSpec,
-    choice_key,
-    col_letter,
-)
+from tps_batch.spec import META_SHEET, TEMPLATE_ID, TYPE_NAMES, WorkbookSpec, choice_key, col_letter
 
 Grid = list[list[Any]]
 
@@ -164,9 +157,10 @@ def cell_at(grid: Grid, row: int, col: int) -> Any:
 
 def read_fields(grids: dict[str, Grid], spec: WorkbookSpec, findings: list[Finding],
                 fiscal_year: int | None = None) -> dict[str, Any]:
+    """Header fields, each from its layout's declared cell."""
     values: dict[str, Any] = {}
     for f in spec.fields:
-        raw = cell_at(grids.get(f.sheet, []), f.row - 1, 2)
+        raw = cell_at(grids.get(f.sheet, []), f.row - 1, f.col_index)
         place = Place(f.sheet, f.cell, f.label_th, f.label_en)
         values[f.key] = convert(raw, f.type, f.choices, place, findings, fiscal_year)
         if values[f.key] is None and f.required and is_blank(raw):
@@ -218,8 +212,10 @@ class Submission:
         return bool(self.values)
 
 
-def check_meta(meta: Grid | None, findings: list[Finding]) -> str | None:
-    """Template id and version from the hidden sheet; None when the file can't be read."""
+def check_meta(meta: Grid | None, findings: list[Finding],
+               layouts: Mapping[str, WorkbookSpec] | None = None) -> str | None:
+    """The template version the hidden sheet names, if a layout of ``layouts`` (default:
+    :data:`tps_batch.spec.LAYOUTS`) reads it; None when the file can't be read."""
     if meta is None:
         findings.append(errors.make("not-standard-template", sheet=META_SHEET))
         return None
@@ -231,36 +227,51 @@ def check_meta(meta: Grid | None, findings: list[Finding]) -> str | None:
         findings.append(errors.make("unknown-template", sheet=META_SHEET, cell="B1",
                                     template_id=template_id or "-"))
         return None
-    if version not in SUPPORTED_VERSIONS:
+    supported = spec_mod.versions(layouts)
+    if version not in supported:
         findings.append(errors.make("unsupported-template-version", sheet=META_SHEET,
                                     cell="B2", version=version or "-",
-                                    supported=", ".join(SUPPORTED_VERSIONS)))
+                                    supported=", ".join(supported)))
         return None
-    if version != SPEC.version:
+    if version != supported[-1]:
         findings.append(errors.make("template-version-old", sheet=META_SHEET, cell="B2",
-                                    version=version, current=SPEC.version))
+                                    version=version, current=supported[-1]))
     return version
 
 
-def load_grids(path: Path, sheets: list[str], data: bytes | None = None) -> dict[str, Grid]:
-    """The named sheets (those present) as grids from A1, via python-calamine; from
-    ``data`` when the caller already holds the file's bytes (the guard read them)."""
+def open_workbook(path: Path, data: bytes | None = None) -> Any:
+    """A python-calamine workbook, from ``data`` when the caller already holds the file's
+    bytes (the guard read them)."""
     from python_calamine import CalamineWorkbook
 
     if data is not None:
         import io
 
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    else:
-        wb = CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return CalamineWorkbook.from_path(str(path))
+
+
+def sheet_grids(wb: Any, sheets: list[str]) -> dict[str, Grid]:
+    """The named sheets (those present) of an open workbook as grids from A1."""
+    present = set(wb.sheet_names)
+    return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in sheets if name in present}
+
+
+def _close(wb: Any) -> None:
+    close = getattr(wb, "close", None)
+    if close:
+        close()
+
+
+def load_grids(path: Path, sheets: list[str], data: bytes | None = None) -> dict[str, Grid]:
+    """The named sheets (those present) as grids from A1, via python-calamine; from
+    ``data`` when the caller already holds the file's bytes (the guard read them)."""
+    wb = open_workbook(path, data)
     try:
-        present = set(wb.sheet_names)
-        return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                for name in sheets if name in present}
+        return sheet_grids(wb, sheets)
     finally:
-        close = getattr(wb, "close", None)
-        if close:
-            close()
+        _close(wb)
 
 
 def read_guarded(path: str | Path, guarded: Any, fiscal_year: int | None) -> Submission:
@@ -274,22 +285,33 @@ def read_guarded(path: str | Path, guarded: Any, fiscal_year: int | None) -> Sub
     return sub
 
 
-def read_submission(path: Path, spec: WorkbookSpec = SPEC, fiscal_year: int | None = None,
-                    data: bytes | None = None) -> Submission:
-    """Read one standard workbook (from ``data``, its bytes, when given). Runs inside a
-    worker process (see ingest)."""
+def read_submission(path: Path, *, fiscal_year: int | None = None, data: bytes | None = None,
+                    layouts: Mapping[str, WorkbookSpec] | None = None) -> Submission:
+    """Read one standard workbook (from ``data``, its bytes, when given) with the layout of
+    the version its ``_meta`` sheet names: a 1.0 workbook is read from 1.0's cells.
+    ``layouts`` defaults to :data:`tps_batch.spec.LAYOUTS`. Runs inside a worker process
+    (see ingest)."""
+    layouts = spec_mod.LAYOUTS if layouts is None else layouts
     sub = Submission()
     try:
-        grids = load_grids(path, [META_SHEET] + [s for s, _ in spec.sheets], data)
+        wb = open_workbook(path, data)
+        try:
+            sub.template_version = check_meta(sheet_grids(wb, [META_SHEET]).get(META_SHEET),
+                                              sub.findings, layouts)
+            if sub.template_version is None:
+                return sub
+            layout = layouts[sub.template_version]
+            grids = sheet_grids(wb, [s for s, _ in layout.sheets])
+        finally:
+            _close(wb)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a finding, not a crash
+        sub.template_version = None
+        sub.findings = [f for f in sub.findings if f.sheet != META_SHEET]
         sub.findings.append(errors.make("corrupt-workbook", detail=_show(f"{exc}")))
         return sub
-    sub.template_version = check_meta(grids.get(META_SHEET), sub.findings)
-    if sub.template_version is None:
-        return sub
-    sub.values = read_fields(grids, spec, sub.findings, fiscal_year)
+    sub.values = read_fields(grids, layout, sub.findings, fiscal_year)
     fy = sub.values.get("fiscal_year")
     if not thai.is_be_year(fy):
         fy = fiscal_year  # a bad year cell was already reported; don't let it steer dates
-    sub.tables = read_tables(grids, spec.tables, sub.findings, fy)
+    sub.tables = read_tables(grids, layout.tables, sub.findings, fy)
     return sub

@@ -9,16 +9,15 @@ writers — never ``worksheet.write`` — so text that starts with ``=`` stays t
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
+from tps_batch import spec as spec_mod
 from tps_batch import thai
-from tps_batch.spec import META_SHEET, SPEC, Choice, Field, Table, WorkbookSpec
+from tps_batch.atomic import atomic_path
+from tps_batch.spec import META_SHEET, Choice, Field, Table, WorkbookSpec
+from tps_batch.xlsxsafe import new_workbook
 
 FONT = "TH Sarabun New"
 TITLE_TH = "แบบรายงานผลการดำเนินงานโครงการ"
@@ -28,7 +27,7 @@ TITLE_EN = "Project implementation report"
 class _Formats:
     """The workbook's cell formats, made once per workbook."""
 
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+    def __init__(self, wb: Any) -> None:
         base = {"font_name": FONT, "font_size": 14, "valign": "top"}
         self.title = wb.add_format({**base, "bold": True, "font_size": 18, "locked": True})
         self.note = wb.add_format({**base, "italic": True, "font_color": "#555555",
@@ -99,16 +98,19 @@ def _write_value(ws: Any, row: int, col: int, value: Any, typ: str, fmts: _Forma
 
 def _header_sheet(ws: Any, spec: WorkbookSpec, sheet: str, values: Mapping[str, Any],
                   fmts: _Formats) -> None:
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 30)
-    ws.set_column(2, 2, 60)
+    """Each field at its declared cell, its Thai and English labels in the two cells to its
+    left (columns A, B for a value in C)."""
     fields: list[Field] = spec.fields_on(sheet)
+    for c in sorted({f.col_index for f in fields}):
+        ws.set_column(c - 2, c - 2, 34)
+        ws.set_column(c - 1, c - 1, 30)
+        ws.set_column(c, c, 60)
     for f in fields:
-        r = f.row - 1
-        ws.write_string(r, 0, f.label_th + (" *" if f.required else ""), fmts.label)
-        ws.write_string(r, 1, f.label_en, fmts.label_en)
-        _write_value(ws, r, 2, values.get(f.key), f.type, fmts)
-        ws.data_validation(r, 2, r, 2, _validation(f.type, f.choices, f.label_th, f.help_th))
+        r, c = f.row - 1, f.col_index
+        ws.write_string(r, c - 2, f.label_th + (" *" if f.required else ""), fmts.label)
+        ws.write_string(r, c - 1, f.label_en, fmts.label_en)
+        _write_value(ws, r, c, values.get(f.key), f.type, fmts)
+        ws.data_validation(r, c, r, c, _validation(f.type, f.choices, f.label_th, f.help_th))
         if f.type == "longtext":
             ws.set_row(r, 60)
     ws.write_string(2, 0, "* ต้องกรอก (required)   ช่องสีเหลืองคือช่องกรอกข้อมูล "
@@ -144,24 +146,26 @@ def _table(ws: Any, table: Table, rows: list[Mapping[str, Any]], fmts: _Formats,
 def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
                    tables: Mapping[str, list[Mapping[str, Any]]] | None = None,
                    extra_choices: Mapping[str, list[str]] | None = None,
-                   spec: WorkbookSpec = SPEC, version: str | None = None,
+                   spec: WorkbookSpec | None = None, version: str | None = None,
                    protect: bool = True, spare_rows: int | None = None) -> Path:
     """Write a standard workbook (blank when ``values``/``tables`` are empty), atomically.
 
+    The layout is ``spec`` if given, else the one registered for ``version`` (default: the
+    current one); ``version`` is what ``_meta`` says. A version no layout is registered
+    for is stamped on the current layout (for tests of the reader's refusal).
     ``extra_choices`` adds dropdowns to free-text columns from the plan, keyed
     ``"table.column"`` (e.g. the indicator frameworks of this year's plan).
     ``spare_rows`` limits the formatted blank rows after the data (None: up to max_rows).
     """
     values, tables, extra_choices = values or {}, tables or {}, extra_choices or {}
+    if spec is None:
+        spec = spec_mod.layout(version) or spec_mod.SPEC
+    stamp = version or spec.version
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False})
+    with atomic_path(path) as tmp:
+        wb = new_workbook(tmp)
         wb.set_properties({"title": TITLE_TH, "subject": TITLE_EN, "author": "TPS batch",
-                           "comments": f"{spec.template_id} {version or spec.version}"})
+                           "comments": f"{spec.template_id} {stamp}"})
         fmts = _Formats(wb)
         for sheet, _title_en in spec.sheets:
             ws = wb.add_worksheet(sheet)
@@ -174,9 +178,10 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
                 _header_sheet(ws, spec, sheet, values, fmts)
             else:
                 ws.set_landscape()
-                for table in spec.tables_on(sheet):
-                    _table(ws, table, list(tables.get(table.key, [])), fmts, extra_choices,
-                           spare_rows)
+            for table in spec.tables_on(sheet):
+                _table(ws, table, list(tables.get(table.key, [])), fmts, extra_choices,
+                       spare_rows)
+            if spec.tables_on(sheet) and not spec.fields_on(sheet):
                 first = min(t.header_row for t in spec.tables_on(sheet))
                 ws.freeze_panes(first + 1, 0)
                 ws.repeat_rows(first - 1, first)
@@ -187,15 +192,11 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
         meta.write_string(0, 0, "template_id")
         meta.write_string(0, 1, spec.template_id)
         meta.write_string(1, 0, "version")
-        meta.write_string(1, 1, version or spec.version)
+        meta.write_string(1, 1, stamp)
         meta.write_string(2, 0, "project_code")
         meta.write_string(2, 1, str(values.get("project_code") or ""))
         meta.hide()
         if protect:
             meta.protect()
         wb.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
