@@ -74,11 +74,11 @@ def test_every_field_points_at_its_labelled_cell(spec_json: dict, blank: Path) -
     wb = load_workbook(blank)
     for f in spec_json["fields"]:
         ws = wb[f["sheet"]]
-        row = ws[f["cell"]].row
-        assert ws.cell(row, 1).value.rstrip(" *") == f["label_th"], f["key"]
-        assert ws.cell(row, 2).value == f["label_en"], f["key"]
+        row, col = ws[f["cell"]].row, ws[f["cell"]].column  # labels: the two cells left
+        assert ws.cell(row, col - 2).value.rstrip(" *") == f["label_th"], f["key"]
+        assert ws.cell(row, col - 1).value == f["label_en"], f["key"]
         assert ws[f["cell"]].protection.locked is False, f["key"]
-        assert ws.cell(row, 1).protection.locked is True
+        assert ws.cell(row, col - 2).protection.locked is True
     for t in spec_json["tables"]:
         ws = wb[t["sheet"]]
         for c in t["columns"]:
