@@ -1,8 +1,9 @@
 """The consolidated dataset (SQLAlchemy Core; SQLite by default, any URL from settings).
 
-Content tables are generated from the spec — one per spec table, named by its key, with
-columns named by the spec's column keys — so the dataset, the exports and the workbook
-never drift apart. Every row carries its ``submission_id``; reports read only the
+Content tables are generated from the spec's layouts — one per table, named by its key,
+with columns named by the column keys of every template version — so the dataset, the
+exports and the workbooks never drift apart; :mod:`tps_batch.dataset` adds what a new
+layout brings to an existing dataset. Every row carries its ``submission_id``; reports read only the
 *current* submission of each project (``submissions.is_current``), older ones stay as
 history.
 """
@@ -17,19 +18,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from tps_batch import spec
 from tps_batch.errors import Finding, has_errors
 from tps_batch.read import Submission
-from tps_batch.spec import SPEC
 
 _SQL_TYPES: dict[str, Any] = {
     "text": sa.Text, "longtext": sa.Text, "choice": sa.Text, "int": sa.Integer,
     "money": sa.Float, "percent": sa.Float, "date": sa.Date,
 }
-SIGNOFF_ROLES = (("reporter", "ผู้รายงาน"), ("head", "ผู้อำนวยการกลุ่ม"),
-                 ("deputy", "รองผู้อำนวยการ สพท."))
-_SIGNOFF_KEYS = {f"{role}_{part}" for role, _ in SIGNOFF_ROLES
-                 for part in ("name", "position", "date")}
-PROJECT_FIELDS = [f for f in SPEC.fields if f.key not in _SIGNOFF_KEYS]
+#: header fields kept as ``projects`` columns: those of every layout but the sign-offs
+PROJECT_FIELDS = spec.stored_fields()
+#: (role key, Thai label) of each sign-off block; the roles are declared in the spec
+SIGNOFF_ROLES = tuple((r.key, r.label_th) for r in spec.SIGNOFF_ROLES)
 
 metadata = sa.MetaData()
 
@@ -112,7 +112,8 @@ projects = sa.Table(
 signoffs = _content_table("signoffs", [("role", "text"), ("name", "text"),
                                         ("position", "text"), ("date", "date")])
 CONTENT_TABLES: dict[str, sa.Table] = {
-    t.key: _content_table(t.key, [(c.key, c.type) for c in t.columns]) for t in SPEC.tables
+    key: _content_table(key, [(c.key, c.type) for c in spec.stored_columns(key)])
+    for key in spec.stored_tables()
 }
 #: Every table of submitted content, in export order.
 EXPORT_TABLES = ["submissions", "projects", *CONTENT_TABLES, "signoffs", "findings"]
@@ -243,9 +244,9 @@ def _content_rows(rows: dict[str, list[tuple[Any, ...]]], sid: int, sub: Submiss
     values = sub.values
     code = values.get("project_code")
     rows["projects"].append((sid, *(values.get(f.key) for f in PROJECT_FIELDS)))
-    rows["signoffs"] += [(sid, code, i + 1, role, values.get(f"{role}_name"),
-                          values.get(f"{role}_position"), values.get(f"{role}_date"))
-                         for i, (role, _th) in enumerate(SIGNOFF_ROLES)]
+    rows["signoffs"] += [(sid, code, i + 1, role.key, values.get(role.name_field),
+                          values.get(role.position_field), values.get(role.date_field))
+                         for i, role in enumerate(spec.SIGNOFF_ROLES)]
     for key, keys in _CONTENT_KEYS.items():
         rows[key] += [(sid, code, i + 1, *(r.get(k) for k in keys))
                       for i, r in enumerate(sub.tables.get(key, ()))]
