@@ -1,11 +1,42 @@
-"""Shared fixtures: a demo workspace built once per session, and tool checks."""
+"""Shared fixtures: a demo workspace built once per session, tool checks, and the dataset
+backends (SQLite, and a real PostgreSQL the tests start themselves: see pgserver.py).
+
+A test of storage behaviour is marked ``@pytest.mark.backends`` and takes ``dataset_url``
+(or a fixture built on it): it then runs once per backend, ``[sqlite]`` and
+``[postgresql]``; unmarked, ``dataset_url`` is SQLite's. ``-m "not postgresql"`` leaves
+the PostgreSQL variants out.
+"""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import pgserver
 import pytest
+from pgserver import postgres_server  # noqa: F401  (the session's server, started on demand)
+
+BACKENDS = ("sqlite", "postgresql")
+_URL_FIXTURES = ("dataset_url", "module_dataset_url")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends: runs on SQLite and on PostgreSQL "
+                                       "(takes dataset_url or module_dataset_url)")
+    config.addinivalue_line("markers", "postgresql: the PostgreSQL variant of a backends test")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("backends") is None:
+        return
+    params = [pytest.param(b, marks=[pytest.mark.postgresql] if b == "postgresql" else [])
+              for b in BACKENDS]
+    names = [n for n in _URL_FIXTURES if n in metafunc.fixturenames]
+    assert names, f"{metafunc.definition.name} is marked backends but takes no dataset URL"
+    for name in names:
+        metafunc.parametrize(name, params, indirect=True,
+                             scope="module" if name == "module_dataset_url" else None)
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +54,22 @@ def demo_copy(demo_ws: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "ws"
     shutil.copytree(demo_ws, dest)
     return dest
+
+
+def _dataset_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield ""  # the default: tps.sqlite in the workspace
+        return
+    yield from pgserver.fresh_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def dataset_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The ``database_url`` setting of the test's backend, an empty database of its own."""
+    yield from _dataset_url(request)
+
+
+@pytest.fixture(scope="module")
+def module_dataset_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Like dataset_url, one database per backend for a whole module's tests."""
+    yield from _dataset_url(request)

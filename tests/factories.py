@@ -9,9 +9,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
+import sqlalchemy as sa
 
 from tps_batch import settings
 from tps_batch.plan import write_plan
@@ -21,14 +22,39 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "calamine"
 
 
+def unavailable(reason: str) -> NoReturn:
+    """A test's system tool is missing: it fails under CI (TPS_REQUIRE_TOOLS=1), skips
+    locally, with ``reason``."""
+    if os.environ.get("TPS_REQUIRE_TOOLS"):
+        pytest.fail(f"required: {reason}")
+    pytest.skip(reason)
+
+
 def need(tool: str) -> str:
     """Path of a system tool; a test needing a missing one fails under CI, skips locally."""
     path = shutil.which(tool)
     if path is None:
-        if os.environ.get("TPS_REQUIRE_TOOLS"):
-            pytest.fail(f"{tool} is required (see scripts/setup-system)")
-        pytest.skip(f"{tool} not installed (see scripts/setup-system)")
+        unavailable(f"{tool} not installed (see scripts/setup-system)")
     return path
+
+
+def need_module(name: str, reason: str) -> None:
+    """Like need, for a Python package."""
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        unavailable(reason)
+
+
+def query(ws: settings.Settings, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of one SQL statement on the workspace's dataset, whatever its backend (write it
+    portable: booleans as ``where is_current``, not ``sum(is_current)``)."""
+    engine = sa.create_engine(ws.db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
 
 
 @contextlib.contextmanager
@@ -125,6 +151,7 @@ GOOD_TABLES: dict[str, list[dict[str, Any]]] = {
 
 
 def make_workspace(path: Path, **overrides: Any) -> settings.Settings:
+    """The small workspace; ``database_url=""`` (or none) is SQLite in it, as by default."""
     path.mkdir(parents=True, exist_ok=True)
     for folder in ("inbox", "archive", "rejected", "output", "workbooks"):
         (path / folder).mkdir(exist_ok=True)
@@ -132,6 +159,16 @@ def make_workspace(path: Path, **overrides: Any) -> settings.Settings:
     (path / "tps.toml").write_text(settings.render_toml(values), encoding="utf-8")
     write_plan(path / "plan.xlsx", PLAN_ROWS)
     return settings.load(path)
+
+
+def use_database(workspace: Path, url: str) -> settings.Settings:
+    """Point a workspace's tps.toml at the dataset ``url`` (empty: its own SQLite file)."""
+    import tomllib
+
+    toml = workspace / settings.SETTINGS_FILE
+    values = tomllib.loads(toml.read_text(encoding="utf-8"))
+    toml.write_text(settings.render_toml({**values, "database_url": url}), encoding="utf-8")
+    return settings.load(workspace)
 
 
 def submission(path: Path, *, values: dict[str, Any] | None = None,
