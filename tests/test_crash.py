@@ -7,7 +7,6 @@ import hashlib
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,9 @@ from pathlib import Path
 
 import factories as fx
 import pytest
+import sqlalchemy as sa
+
+from tps_batch.settings import Settings
 
 N = 50
 
@@ -46,7 +48,9 @@ def run_ingest(ws: Path, kill_at: str | None = None, kill_after: float | None = 
     if kill_after is not None:
         time.sleep(kill_after)
         proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=120)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode not in (0, -signal.SIGKILL):
+        print(err.decode(errors="replace"))  # shown with the failing test
     return proc.returncode
 
 
@@ -54,13 +58,13 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def check_state(ws: Path, originals: Path) -> None:
+def check_state(settings: Settings, originals: Path) -> None:
+    ws = settings.workspace
     expected = {digest(p) for p in originals.iterdir()}
-    with sqlite3.connect(ws / "tps.sqlite") as db:
-        subs = db.execute("select sha256, kept_path, receipt_path, receipt_done, status "
-                          "from submissions").fetchall()
-        current = db.execute("select project_code, count(*) from submissions where is_current "
-                             "group by project_code").fetchall()
+    subs = fx.query(settings, "select sha256, kept_path, receipt_path, receipt_done, status "
+                              "from submissions")
+    current = fx.query(settings, "select project_code, count(*) from submissions "
+                                 "where is_current group by project_code")
     assert sorted(s[0] for s in subs) == sorted(expected)  # each file stored exactly once
     for sha, kept, receipt, done, _status in subs:
         assert done == 1
@@ -73,10 +77,13 @@ def check_state(ws: Path, originals: Path) -> None:
     assert all(n == 1 for _, n in current)
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("kill_at", ["inserted:1", "committed:1", "copied:5", "copied:33",
                                      "unlinked:12", "receipt:40", "time:0.9"])
-def test_kill_then_rerun(tmp_path: Path, originals: Path, kill_at: str) -> None:
-    ws = fx.make_workspace(tmp_path / "ws").workspace
+def test_kill_then_rerun(tmp_path: Path, originals: Path, kill_at: str,
+                         dataset_url: str) -> None:
+    settings = fx.make_workspace(tmp_path / "ws", database_url=dataset_url)
+    ws = settings.workspace
     for p in originals.iterdir():
         shutil.copyfile(p, ws / "inbox" / p.name)
     if kill_at.startswith("time:"):
@@ -87,16 +94,15 @@ def test_kill_then_rerun(tmp_path: Path, originals: Path, kill_at: str) -> None:
     del rc
     # nothing lost even before the rerun: every original is in the inbox or kept
     kept: list[str] = []
-    if (ws / "tps.sqlite").exists():
-        with sqlite3.connect(ws / "tps.sqlite") as db:
-            try:
-                kept = [r[0] for r in db.execute("select kept_path from submissions")]
-            except sqlite3.OperationalError:  # killed before the schema existed
-                pass
+    if dataset_url or (ws / "tps.sqlite").exists():
+        try:
+            kept = [r[0] for r in fx.query(settings, "select kept_path from submissions")]
+        except sa.exc.DBAPIError:  # killed before the schema existed
+            pass
     present = {digest(p) for p in (ws / "inbox").iterdir()} | {
         digest(ws / k) for k in kept if (ws / k).exists()}
     assert present == {digest(p) for p in originals.iterdir()}
     assert run_ingest(ws) == 0
-    check_state(ws, originals)
+    check_state(settings, originals)
     assert run_ingest(ws) == 0  # and a third run changes nothing
-    check_state(ws, originals)
+    check_state(settings, originals)

