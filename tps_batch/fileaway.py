@@ -30,7 +30,7 @@ from tps_batch.collect import sha256_of
 from tps_batch.errors import Finding
 from tps_batch.receipt import write_html
 from tps_batch.settings import Settings
-from tps_batch.workspace import rel, safe_name
+from tps_batch.workspace import receipts_dir, rel, safe_name
 
 _hits: dict[str, int] = {}
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def pending(engine: Engine) -> list[int]:
 
 def sweep_temporaries(ws: Settings) -> None:
     """Half-written files of a killed run (we hold the lock, so nobody else is writing)."""
-    for folder in (ws.path("archive"), ws.path("rejected"), ws.output_dir / "receipts"):
+    for folder in (ws.path("archive"), ws.path("rejected"), receipts_dir(ws)):
         if folder.is_dir():
             for tmp in folder.rglob(".tmp-*"):
                 tmp.unlink(missing_ok=True)
@@ -119,11 +119,11 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
     if not sids:
         return 0
     subs, found = stored if stored is not None else _load(engine, sids)
-    receipts = ws.output_dir / "receipts"
+    receipts = receipts_dir(ws)
     receipts.mkdir(parents=True, exist_ok=True)
     # plain strings from here on: thousands of files, and pathlib costs more than the write
     root = str(ws.workspace)
-    receipts_dir, receipts_rel = str(receipts), rel(ws, receipts)
+    receipts_at, receipts_rel = str(receipts), rel(ws, receipts)
 
     def one(sub: dict[str, Any]) -> tuple[tuple[str, str] | None, dict[str, Any]]:
         sid = sub["id"]
@@ -135,8 +135,8 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
         marked = (annotated or {}).get(sid)
         marked_name = f"{stem}-annotated.xlsx" if marked else None
         if marked is not None and marked_name:
-            atomic_write(os.path.join(receipts_dir, marked_name), marked, fsync=False)
-        write_html(os.path.join(receipts_dir, f"{stem}.html"), office_name=ws.office_name,
+            atomic_write(os.path.join(receipts_at, marked_name), marked, fsync=False)
+        write_html(os.path.join(receipts_at, f"{stem}.html"), office_name=ws.office_name,
                    submission=sub, findings=found[sid], annotated_name=marked_name)
         failpoint("receipt")
         gone = (source, sub["sha256"]) if sub["source"] != "watched" and safe else None

@@ -18,6 +18,12 @@ from tps_batch.template import write_workbook
 
 #: The folders of a workspace, named by their settings (the defaults are these names).
 FOLDERS = ("inbox", "archive", "rejected", "output", "workbooks")
+RECEIPTS = "receipts"  # under the year's output folder, beside the reports that link them
+
+
+def receipts_dir(ws: Settings) -> Path:
+    """Where receipts (and annotated copies) of the fiscal year being followed go."""
+    return ws.output_dir / RECEIPTS
 
 
 def rel(ws: Settings, path: Path | str) -> str:
