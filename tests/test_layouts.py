@@ -381,3 +381,78 @@ def test_new_version_is_one_declaration_and_one_line_in_spec_py(tmp_path: Path) 
         "template-version-old", *["missing-required"] * 4]]
     assert got["stored"][4:6] == ["owner", "budget_code"]
     assert "budget_code" in got["projects_columns"]
+
+
+# --- labels and order from the spec: the per-project page and the export ------------------
+
+def _spec_labels() -> set[str]:
+    out = {f.label_th for lay in spec.LAYOUTS.values() for f in lay.fields}
+    out |= {t.label_th for lay in spec.LAYOUTS.values() for t in lay.tables}
+    out |= {c.label_th for lay in spec.LAYOUTS.values() for t in lay.tables for c in t.columns}
+    return out | {r.label_th for r in spec.SIGNOFF_ROLES}
+
+
+def test_project_page_retypes_no_spec_label() -> None:
+    import re
+
+    page = (Path(__file__).parent.parent / "templates" / "project.html").read_text("utf-8")
+    page = re.sub(r"\{#.*?#\}", "", page, flags=re.S)  # comments may name the form
+    assert [label for label in _spec_labels() if label in page] == []
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory: pytest.TempPathFactory):
+    import factories as fx
+
+    from tps_batch.ingest import ingest
+    from tps_batch.reports import generate
+
+    ws = fx.make_workspace(tmp_path_factory.mktemp("ws"))
+    fx.submission(ws.path("inbox") / "p01.xlsx", values={"strategy": "กลยุทธ์ที่ 1"},
+                  received=dt.datetime(2024, 1, 12, 9))
+    assert ingest(ws).accepted == 1
+    generate(ws, as_of=dt.date(2024, 1, 20), formats=("html",), only=("projects",))
+    return ws
+
+
+def test_project_page_takes_labels_and_order_from_the_spec(reported) -> None:
+    import re
+
+    html = (reported.output_dir / "projects" / "P01.html").read_text("utf-8")
+    heads = re.findall(r'<tr><th[^>]*>([^<]+) <span class="en">([^<]+)</span></th><td>', html)
+    shown = [f for f in spec.stored_fields() if f.required or f.key == "strategy"]
+    assert heads == [(f.label_th, f.label_en) for f in shown]
+    assert "<td>กลยุทธ์ที่ 1</td>" in html and "หลักการและเหตุผล" not in html  # blank: left out
+    sections = re.findall(r'<h3>([^<]+) <span class="en">([^<]+)</span></h3>', html)
+    assert sections == [(t.label_th, t.label_en) for t in spec.SPEC.tables]
+    column_heads = re.findall(r"<th[^>]*>([^<]+)</th>", html.split("<h3>")[2])
+    assert column_heads == [spec.SPEC.table("targets").column(k).label_th
+                            for k in ("kind", "description", "target_value", "achieved_value")]
+    signs = [s.strip() for s in re.findall(r"<br>([^<]+)<br>วันที่", html)]
+    assert signs == [r.label_th for r in spec.SIGNOFF_ROLES]
+
+
+def test_export_names_and_orders_columns_by_the_spec(reported, tmp_path: Path) -> None:
+    import csv
+
+    from tps_batch.export import export
+
+    export(reported, tmp_path)
+    with open(tmp_path / "projects.csv", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh))
+    assert header == ["submission_id", *(f.key for f in spec.stored_fields())]
+    with open(tmp_path / "activities.csv", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh))
+    assert header == ["submission_id", "project_code", "seq",
+                      *(c.key for c in spec.stored_columns("activities"))]
+    with open(tmp_path / "_columns.csv", encoding="utf-8-sig") as fh:
+        labels = {(r["table"], r["column"]): (r["label_th"], r["label_en"])
+                  for r in csv.DictReader(fh)}
+    assert labels[("projects", "as_of")] == ("ข้อมูล ณ วันที่", "Data as of")
+    assert labels[("activities", "budget_spent")] == ("ใช้จ่ายจริง (บาท)", "Budget spent (THB)")
+    assert "head = ผู้อำนวยการกลุ่ม" in labels[("signoffs", "role")][0]
+    export(reported, tmp_path, fmt="xlsx")
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(tmp_path / "tps-dataset-2567.xlsx"))
+    assert book.sheet_names[-1] == "_columns"

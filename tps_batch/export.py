@@ -1,7 +1,9 @@
 """Export the consolidated dataset for other systems: one CSV per table, or one workbook.
 
-Columns are named by the spec's keys and dates are ISO 8601, so an export is a stable
-interface; by default only each project's current submission is exported.
+Columns are named by the spec's keys, in the spec's order (the current layout's first,
+then those only older layouts had), and dates are ISO 8601, so an export is a stable
+interface; a ``_columns`` table (sheet or CSV) gives each column's Thai and English label
+from the spec. By default only each project's current submission is exported.
 """
 
 from __future__ import annotations
@@ -13,15 +15,57 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tps_batch import store
+from tps_batch import spec, store
 from tps_batch.atomic import atomic_path
 from tps_batch.settings import Settings
+from tps_batch.xlsxsafe import new_workbook
+
+#: The dataset's own columns on every content table (not in the workbook, so not in the spec).
+_LINKS = {"submission_id": ("รหัสการส่งรายงาน", "Submission id"),
+          "seq": ("ลำดับแถวในแบบรายงาน", "Row number in the workbook")}
+_SIGNER = {"name": ("ชื่อผู้ลงนาม", "Signer's name", "text"),
+           "position": ("ตำแหน่งผู้ลงนาม", "Signer's position", "text"),
+           "date": ("วันที่ลงนาม", "Date signed", "date")}
+DICTIONARY = "_columns"
+
+
+def _spec_columns(name: str) -> list[tuple[str, str, str, str]]:
+    """(column, label_th, label_en, type) of a table's spec-declared columns, in order."""
+    code = spec.SPEC.field("project_code")
+    links = [("submission_id", *_LINKS["submission_id"], "int"),
+             ("project_code", code.label_th, code.label_en, "text"),
+             ("seq", *_LINKS["seq"], "int")]
+    if name == "projects":
+        return [links[0], *((f.key, f.label_th, f.label_en, f.type)
+                            for f in spec.stored_fields())]
+    if name == "signoffs":  # one row per role (spec.SIGNOFF_ROLES) and submission
+        roles = spec.SIGNOFF_ROLES
+        role = ("role", "ผู้ลงนาม (" + ", ".join(f"{r.key} = {r.label_th}" for r in roles) + ")",
+                "Sign-off role (" + ", ".join(f"{r.key} = {r.label_en}" for r in roles) + ")",
+                "text")
+        return [*links, role, *((key, *labels) for key, labels in _SIGNER.items())]
+    if name in spec.stored_tables():
+        return [*links, *((c.key, c.label_th, c.label_en, c.type)
+                          for c in spec.stored_columns(name))]
+    return []
+
+
+def _ordered(table: sa.Table) -> list[sa.Column]:
+    """The table's columns in the spec's order; columns the spec doesn't know follow."""
+    first = [key for key, *_ in _spec_columns(table.name) if key in table.c]
+    return [table.c[k] for k in first] + [c for c in table.c if c.name not in first]
+
+
+def _dictionary() -> tuple[list[str], list[tuple]]:
+    rows = [(name, *col) for name in store.EXPORT_TABLES for col in _spec_columns(name)
+            if col[0] in store.metadata.tables[name].c]
+    return ["table", "column", "label_th", "label_en", "type"], rows
 
 
 def _rows(conn: sa.Connection, name: str, current_only: bool) -> tuple[list[str], list[tuple]]:
     table = store.metadata.tables[name]
     subs = store.submissions
-    query = sa.select(table)
+    query = sa.select(*_ordered(table))
     if name == "submissions":
         if current_only:
             query = query.where(subs.c.is_current.is_(True))
@@ -55,6 +99,7 @@ def export(ws: Settings, out: Path, *, fmt: str = "csv", current_only: bool = Tr
         for name in store.EXPORT_TABLES:
             tables[name] = _rows(conn, name, current_only)
     engine.dispose()
+    tables[DICTIONARY] = _dictionary()
     if fmt == "csv":
         paths = []
         for name, (cols, rows) in tables.items():
@@ -65,13 +110,9 @@ def export(ws: Settings, out: Path, *, fmt: str = "csv", current_only: bool = Tr
                 writer.writerows([_iso(v) for v in row] for row in rows)
             paths.append(path)
         return paths
-    import xlsxwriter
-
     path = out / f"tps-dataset-{ws.fiscal_year}.xlsx"
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
-                                            "strings_to_urls": False,
-                                            "strings_to_numbers": False})
+        wb = new_workbook(tmp)
         date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
         time_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         head = wb.add_format({"bold": True, "bg_color": "#D9E2F3"})

@@ -1,17 +1,72 @@
 """One project's current report, arranged in the order of the seed form
-(แบบรายงานผลการดำเนินงานโครงการ) for the per-project page and the annual report."""
+(แบบรายงานผลการดำเนินงานโครงการ) for the per-project page and the annual report.
+
+Labels and order come from the spec (:mod:`tps_batch.spec`): the header lists the stored
+fields in the current layout's order, the sections follow its tables, the signature
+blocks its sign-off roles; so a field or table added in a new layout shows up here
+without touching this module or the page.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from tps_batch import spec, thai
 from tps_batch.reports.data import ReportData, activity_status_th
 from tps_batch.spec import ATTACHMENT_KINDS, BUDGET_SOURCES, TARGET_KINDS, choice_label
-from tps_batch.store import SIGNOFF_ROLES
+
+#: Header fields the page takes from the plan (its spelling, its canonical group) and from
+#: the report's figures (a cancelled project says so whatever its last report said).
+_FROM_PROJECT = {"project_code": "code", "project_name": "name", "group": "group",
+                 "owner": "owner", "status": "status_th", "report_kind": "report_kind_th"}
 
 
 def _rows(data: ReportData, key: str, sid: int) -> list[dict[str, Any]]:
     return data.rows_of(key, sid)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
+def shown(item: spec.Field | spec.Column, value: Any) -> str:
+    """A stored value as the page prints it (B.E. dates, listed values by their Thai label)."""
+    if _blank(value):
+        return ""
+    if item.type == "date":
+        return thai.format_date_short(value)
+    if item.type == "choice":
+        return choice_label(item.choices, value)
+    if item.type == "money":
+        return thai.format_baht(value)
+    if item.type == "percent":
+        return thai.format_number(value)
+    if item.type == "int":
+        return str(int(value))
+    return str(value)
+
+
+@functools.cache
+def labels() -> dict[str, Any]:
+    """Every label the page needs, from the spec: ``fields[key]``, ``tables[key]`` and
+    ``tables[key]["columns"][col]``, each with ``th`` and ``en``."""
+    return {
+        "fields": {f.key: {"th": f.label_th, "en": f.label_en} for f in spec.stored_fields()},
+        "tables": {key: {"th": t.label_th, "en": t.label_en,
+                         "columns": {c.key: {"th": c.label_th, "en": c.label_en}
+                                     for c in spec.stored_columns(key)}}
+                   for key in spec.stored_tables() if (t := _table(key))},
+    }
+
+
+def _table(key: str) -> spec.Table | None:
+    """The newest layout's declaration of a table (labels of the current form first)."""
+    for version in reversed(spec.SUPPORTED_VERSIONS):
+        layout = spec.layout(version)
+        if layout is not None and any(t.key == key for t in layout.tables):
+            return layout.table(key)
+    return None
 
 
 def project_context(data: ReportData, code: str) -> dict[str, Any]:
@@ -19,6 +74,17 @@ def project_context(data: ReportData, code: str) -> dict[str, Any]:
     if code not in data.contexts:
         data.contexts[code] = _context(data, code)
     return data.contexts[code]
+
+
+def _header(p: dict[str, Any], header: dict[str, Any]) -> list[dict[str, Any]]:
+    """The header rows of the form: required fields always, optional ones when filled."""
+    out = []
+    for f in spec.stored_fields():
+        text = p[_FROM_PROJECT[f.key]] if f.key in _FROM_PROJECT else shown(f, header.get(f.key))
+        if text or f.required:
+            out.append({"key": f.key, "label_th": f.label_th, "label_en": f.label_en,
+                        "text": text or "-", "long": f.type == "longtext"})
+    return out
 
 
 def _context(data: ReportData, code: str) -> dict[str, Any]:
@@ -38,22 +104,42 @@ def _context(data: ReportData, code: str) -> dict[str, Any]:
     attachments = _rows(data, "attachments", sid)
     for a in attachments:
         a["kind_th"] = choice_label(ATTACHMENT_KINDS, a["kind"])
-    signoffs = {s["role"]: s for s in _rows(data, "signoffs", sid)}
+    rows = {"activities": activities, "budget": budget, "targets": targets,
+            "attachments": attachments}
+    sections = []
+    for key in spec.stored_tables():
+        table = _table(key)
+        if table is None or key not in data.tables:
+            continue
+        items = rows[key] if key in rows else _rows(data, key, sid)
+        columns = spec.stored_columns(key)
+        for r in items:
+            r["shown"] = {c.key: shown(c, r.get(c.key)) for c in columns}
+        sections.append({"key": key, "label_th": table.label_th, "label_en": table.label_en,
+                         "columns": [{"key": c.key, "label_th": c.label_th,
+                                      "label_en": c.label_en, "num": c.type in (
+                                          "int", "money", "percent")} for c in columns],
+                         "rows": items})
+    by_key = {s["key"]: s["rows"] for s in sections}
+    signed = {s["role"]: s for s in _rows(data, "signoffs", sid)}
     return {
         "code": code, "name": p["name"], "group": p["group"], "owner": p["owner"],
         "status_th": p["status_th"], "report_kind_th": p["report_kind_th"],
         "as_of": header["as_of"], "planned_start": header["planned_start"],
         "planned_end": header["planned_end"], "strategy": header.get("strategy"),
         "rationale": header.get("rationale"), "progress": p["progress"],
-        "objectives": _rows(data, "objectives", sid), "targets": targets,
+        "header": _header(p, header), "sections": sections, "labels": labels(),
+        "objectives": by_key.get("objectives", []), "targets": targets,
         "activities": activities, "budget": budget,
         "budget_total": {k: round(sum((b[k] or 0) for b in budget), 2)
                          for k in ("allocated", "disbursed", "remaining")},
         "activity_total": {k: round(sum((a[k] or 0) for a in activities), 2)
                            for k in ("budget_planned", "budget_spent")},
-        "indicators": _rows(data, "indicators", sid),
-        "problems": _rows(data, "problems", sid),
-        "suggestions": _rows(data, "suggestions", sid),
+        "indicators": by_key.get("indicators", []),
+        "problems": by_key.get("problems", []),
+        "suggestions": by_key.get("suggestions", []),
         "attachments": attachments,
-        "signoffs": [{"role_th": th, **signoffs.get(role, {})} for role, th in SIGNOFF_ROLES],
+        "signoffs": [{"role": r.key, "role_th": r.label_th, "role_en": r.label_en,
+                      **{k: v for k, v in signed.get(r.key, {}).items() if k != "role"}}
+                     for r in spec.SIGNOFF_ROLES],
     }
