@@ -388,7 +388,11 @@ def _save(ws: Settings, engine: Engine, msg: EmailMessage, key: str, arrived: dt
 
 
 def _rel(ws: Settings, path: Path) -> str:
-    return os.path.relpath(path, ws.workspace)
+    """The path as collect records it (see :func:`tps_batch.workspace.rel`): the two must
+    match for ingest to find where an inbox file came from."""
+    from tps_batch.workspace import rel
+
+    return rel(ws, path)
 
 
 def _place(ws: Settings, engine: Engine, key: str, files: list[dict[str, Any]],
