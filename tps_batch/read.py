@@ -1,4 +1,5 @@
-"""Read a workbook's cells into typed values through the spec (python-calamine).
+"""Read a workbook's cells into typed values through the spec (python-calamine), with the
+layout of the template version its ``_meta`` sheet names (see :data:`tps_batch.spec.LAYOUTS`).
 
 Reading never raises on bad cells: each cell that can't become its declared type gives
 a finding and a ``None`` value, so one run reports every problem of a file at once.
