@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pgserver
 import pytest
-from pgserver import postgres_server  # noqa: F401  (the session's server, started on demand)
 
 BACKENDS = ("sqlite", "postgresql")
 _URL_FIXTURES = ("dataset_url", "module_dataset_url")
@@ -56,6 +55,16 @@ def demo_copy(demo_ws: Path, tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pgserver.PostgresServer]:
+    """One PostgreSQL for the session, started by the first test that needs it."""
+    server = pgserver.start_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def _dataset_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if getattr(request, "param", "sqlite") == "sqlite":
         yield ""  # the default: tps.sqlite in the workspace
@@ -67,6 +76,13 @@ def _dataset_url(request: pytest.FixtureRequest) -> Iterator[str]:
 def dataset_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The ``database_url`` setting of the test's backend, an empty database of its own."""
     yield from _dataset_url(request)
+
+
+@pytest.fixture
+def postgresql_url(postgres_server: pgserver.PostgresServer) -> Iterator[str]:
+    """An empty PostgreSQL database of the test's own, for a test that compares backends
+    (mark it ``postgresql``)."""
+    yield from pgserver.fresh_database(postgres_server)
 
 
 @pytest.fixture(scope="module")

@@ -133,15 +133,6 @@ def start_server() -> PostgresServer:
     return PostgresServer(bin_dir).start()
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    server = start_server()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def fresh_database(server: PostgresServer) -> Iterator[str]:
     """The URL of a new empty database, dropped after the test."""
     name = server.create()
