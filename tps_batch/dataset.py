@@ -8,7 +8,8 @@ command that opens the dataset brings it up to date first:
    release that had no migrations, so those datasets are stamped, not rebuilt);
 2. then the *layout sync*: columns and tables that the workbook layouts ask for and the
    dataset lacks are added (a new field in a new template version is a new nullable
-   column; nothing is ever dropped, old columns keep their history).
+   column; nothing is ever dropped, old columns keep their history). A column whose type
+   changes (say whole numbers to decimals) needs a revision of its own: the sync only adds.
 
 A SQLite file is copied to ``tps.sqlite.bak-<old revision>`` before anything changes. A
 dataset stamped with a revision this code does not know was made by a newer TPS: it is
