@@ -98,6 +98,77 @@ def test_supersede_keeps_history_and_dedupe(ws) -> None:
 
 
 @pytest.mark.backends
+def test_the_store_keeps_what_was_read(ws, tmp_path: Path) -> None:
+    """Store level, on each backend: a batch comes back as inserted — ids in the items'
+    order, Thai text, dates, baht with satang, whole numbers, the JSON of an e-mail origin,
+    arrival times to the second — the latest data date is current and supersedes the
+    others, a rejected file keeps its findings and no content, and duplicates are found
+    past the 500-hash chunks."""
+    import sqlalchemy as sa
+
+    from tps_batch import errors, store
+    from tps_batch.read import read_submission
+
+    def read(name: str, **values: object) -> store.Incoming:
+        path = fx.submission(tmp_path / name, values=values, tables={
+            "activities": fx.activity(budget_spent=1_100_000.25, target_reached=1_234,
+                                      name="นิเทศ ติดตาม ๒๐ โรงเรียน")})
+        return store.Incoming(
+            file_name=name, sha256=sha(path), size=path.stat().st_size, source="email",
+            source_path=f"inbox/{name}", received_at=dt.datetime(2024, 1, 12, 9, 30, 15),
+            submission=read_submission(path), fiscal_year=fx.FY,
+            source_detail={"sender": "ครู@example.org", "subject": "รายงาน ไตรมาส ๑",
+                           "files": ["ก.xlsx"]})
+
+    items = [read("new.xlsx", as_of=dt.date(2024, 1, 12)), read("old.xlsx"),
+             read("bad.xlsx", as_of=dt.date(2024, 1, 13))]
+    items[2].submission.findings.append(errors.Finding(
+        "bad-date", "error", "วันที่ไม่ถูกต้อง", "not a date", sheet="ข้อมูลโครงการ",
+        cell="C9", row=9))
+    engine = store.connect(ws.db_url)
+    try:
+        with engine.begin() as conn:
+            heads = store.insert_many(conn, items)
+        new, old, bad = (h["id"] for h in heads)
+        assert [h["file_name"] for h in heads] == ["new.xlsx", "old.xlsx", "bad.xlsx"]
+        with engine.connect() as conn:
+            subs = {r.file_name: r for r in conn.execute(sa.select(store.submissions))}
+            project = conn.execute(sa.select(store.projects)
+                                   .where(store.projects.c.submission_id == new)).one()
+            acts = store.CONTENT_TABLES["activities"]
+            stored = conn.execute(sa.select(acts).where(acts.c.submission_id == new)
+                                  .order_by(acts.c.seq)).all()
+            content = conn.execute(sa.select(sa.func.count()).select_from(acts)
+                                   .where(acts.c.submission_id == bad)).scalar()
+            finding = conn.execute(sa.select(store.findings)).one()
+            known = store.known_hashes(conn, [*(f"{i:064x}" for i in range(1200)),
+                                              items[2].sha256])
+    finally:
+        engine.dispose()
+    assert {n: (bool(r.is_current), r.superseded_by, r.status) for n, r in subs.items()} == {
+        "new.xlsx": (True, None, "accepted"), "old.xlsx": (False, new, "accepted"),
+        "bad.xlsx": (False, None, "rejected")}
+    assert subs["new.xlsx"].received_at == dt.datetime(2024, 1, 12, 9, 30, 15)
+    assert subs["new.xlsx"].source_detail == items[0].source_detail
+    assert subs["new.xlsx"].as_of == dt.date(2024, 1, 12)
+    wanted = items[0].submission
+    for key, value in project._mapping.items():
+        if key != "submission_id":
+            assert value == wanted.values.get(key), key
+            assert value is None or type(value) is type(wanted.values[key]), key
+    assert len(stored) == len(wanted.tables["activities"])
+    for row, read_row in zip(stored, wanted.tables["activities"], strict=True):
+        for key, value in row._mapping.items():
+            if key not in ("submission_id", "project_code", "seq"):
+                assert value == read_row.get(key), key
+                assert value is None or type(value) is type(read_row[key]), key
+    assert stored[0].budget_spent == 1_100_000.25 and stored[0].target_reached == 1_234
+    assert content == 0 and (finding.submission_id, finding.cell, finding.row) == (bad, "C9", 9)
+    assert list(known) == [items[2].sha256] and known[items[2].sha256]["id"] == bad
+    assert old != new
+
+
+@pytest.mark.backends
 def test_rejected_resubmission_keeps_the_accepted_one_current(ws) -> None:
     fx.submission(ws.path("inbox") / "ok.xlsx")
     ingest(ws)
