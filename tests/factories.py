@@ -49,7 +49,9 @@ def need_module(name: str, reason: str) -> None:
 def query(ws: settings.Settings, sql: str) -> list[tuple[Any, ...]]:
     """Rows of one SQL statement on the workspace's dataset, whatever its backend (write it
     portable: booleans as ``where is_current``, not ``sum(is_current)``)."""
-    engine = sa.create_engine(ws.db_url, poolclass=sa.pool.NullPool)
+    url = sa.engine.make_url(ws.db_url)
+    utf8 = {"client_encoding": "utf8"} if url.get_backend_name() == "postgresql" else {}
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=utf8)
     try:
         with engine.connect() as conn:
             return [tuple(r) for r in conn.execute(sa.text(sql))]

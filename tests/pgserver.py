@@ -95,25 +95,26 @@ class PostgresServer:
                 pass  # the folder goes anyway; a stray server dies with its data dir's lock
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def url(self, name: str = "postgres") -> str:
-        return f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{name}"
+    def url(self, name: str = "postgres", user: str = USER) -> str:
+        return f"postgresql+psycopg://{user}@127.0.0.1:{self.port}/{name}"
 
-    def _admin(self, sql: str) -> None:
+    def admin(self, sql: str) -> None:
+        """Run one statement as the superuser ``tps``, outside a transaction."""
         import psycopg
 
         with psycopg.connect(host="127.0.0.1", port=self.port, user=USER, dbname="postgres",
                              autocommit=True) as conn:
             conn.execute(sql)
 
-    def create(self) -> str:
-        """A new empty database; returns its name."""
+    def create(self, options: str = "") -> str:
+        """A new empty database (``options`` as CREATE DATABASE takes them); its name."""
         name = f"tps_test_{os.getpid()}_{next(self._names)}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        self.admin(f'CREATE DATABASE "{name}" {options}')
         return name
 
     def drop(self, name: str) -> None:
         """Drop a database, ending whatever connections a test left open on it."""
-        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def start_server() -> PostgresServer:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import factories as fx
 import hostile
+import pgserver
 import pytest
 from click.testing import CliRunner
 
@@ -389,6 +390,45 @@ def test_unreadable_plan_stops_ingest_before_anything_is_stored(ws) -> None:
     assert sorted(inbox.iterdir()) == sorted(files)
     assert rows(ws, "select count(*) from submissions") == [(0,)]
     assert list(ws.output_dir.glob("receipts/*")) == []
+
+
+@pytest.mark.postgresql
+@pytest.mark.xfail(strict=True, reason="dataset.open_engine/upgrade: a traceback (exit 1); "
+                   "see the PostgreSQL bugs reported with this test")
+@pytest.mark.parametrize("kind", ["sql-ascii", "latin1", "no-create-privilege"])
+def test_a_postgresql_database_tps_cannot_use_as_is_is_one_clear_line(
+        tmp_path: Path, postgres_server: pgserver.PostgresServer, kind: str) -> None:
+    """Databases an office's DBA may well hand over: one made in a C-locale cluster
+    (SQL_ASCII, Debian's choice when the cluster was created without a UTF-8 locale), one
+    in LATIN1, and one where the TPS role may not create tables (PostgreSQL 15 grants
+    CREATE on schema public to the database owner only). Each either works, Thai text
+    intact, or stops with exit 2 and one line naming the problem; never a traceback."""
+    user = "tps"
+    if kind == "no-create-privilege":
+        name = postgres_server.create()
+        user = f"clerk_{name}"
+        postgres_server.admin(f'CREATE ROLE "{user}" LOGIN')
+    else:
+        encoding = {"sql-ascii": "SQL_ASCII", "latin1": "LATIN1"}[kind]
+        name = postgres_server.create(f"ENCODING '{encoding}' TEMPLATE template0 "
+                                      "LC_COLLATE 'C' LC_CTYPE 'C'")
+    try:
+        ws = fx.make_workspace(tmp_path / "ws",
+                               database_url=postgres_server.url(name, user=user))
+        fx.submission(ws.path("inbox") / "p01.xlsx")
+        result = CliRunner().invoke(main, ["ingest", "-w", str(ws.workspace)])
+        if result.exit_code == 0:
+            assert rows(ws, "select project_name, owner from projects") == [
+                (fx.GOOD_VALUES["project_name"], fx.GOOD_VALUES["owner"])]
+        else:
+            assert result.exit_code == 2, repr(result.exception)
+            said = result.output.strip()
+            assert "Traceback" not in said and len(said.splitlines()) <= 2, said
+            assert ("UTF8" in said) if kind != "no-create-privilege" else (
+                "CREATE" in said or "permission" in said), said
+            assert len(list(ws.path("inbox").iterdir())) == 1
+    finally:
+        postgres_server.drop(name)
 
 
 HOSTILE = [hostile.zip_bomb_xlsx, hostile.shared_string_bomb_xlsx, hostile.lying_bomb_xlsx,
