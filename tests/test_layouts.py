@@ -392,10 +392,12 @@ def _spec_labels() -> set[str]:
     return out | {r.label_th for r in spec.SIGNOFF_ROLES}
 
 
-def test_project_page_retypes_no_spec_label() -> None:
+@pytest.mark.parametrize("name", ["project.html", "_project_form.html"])
+def test_project_page_retypes_no_spec_label(name: str) -> None:
+    """The page and the form it shares with the annual report (tests/test_labels.py)."""
     import re
 
-    page = (Path(__file__).parent.parent / "templates" / "project.html").read_text("utf-8")
+    page = (Path(__file__).parent.parent / "templates" / name).read_text("utf-8")
     page = re.sub(r"\{#.*?#\}", "", page, flags=re.S)  # comments may name the form
     assert [label for label in _spec_labels() if label in page] == []
 

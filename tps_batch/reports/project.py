@@ -4,7 +4,8 @@
 Labels and order come from the spec (:mod:`tps_batch.spec`): the header lists the stored
 fields in the current layout's order, the sections follow its tables, the signature
 blocks its sign-off roles; so a field or table added in a new layout shows up here
-without touching this module or the page.
+without touching this module or the page. The annual report renders each project through
+the same form (templates/_project_form.html) and names spec fields by :func:`labels` too.
 """
 
 from __future__ import annotations
@@ -58,6 +59,26 @@ def labels() -> dict[str, Any]:
                                      for c in spec.stored_columns(key)}}
                    for key in spec.stored_tables() if (t := _table(key))},
     }
+
+
+def label(key: str) -> tuple[str, str]:
+    """(Thai, English) label of ``"field"`` or ``"table.column"``: what reports name a spec
+    field by when they list it outside the form (the annual workbook's sheets)."""
+    table, _, column = key.partition(".")
+    item = labels()["tables"][table]["columns"][column] if column else labels()["fields"][key]
+    return item["th"], item["en"]
+
+
+def _expose_to_templates() -> None:
+    """Templates reach :func:`labels` as ``spec_labels()``: the annual report's cover,
+    status table, problems chapter and budget annex name spec fields outside any project.
+    Like a report registering itself, this module offers it on import."""
+    from tps_batch.render import environment
+
+    environment().globals["spec_labels"] = labels
+
+
+_expose_to_templates()
 
 
 def _table(key: str) -> spec.Table | None:

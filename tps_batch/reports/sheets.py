@@ -1,4 +1,9 @@
-"""Excel sheets of each report, declared as data for :func:`excel_report.write_excel`."""
+"""Excel sheets of each report, declared as data for :func:`excel_report.write_excel`.
+
+A column or sheet that shows a field or table of the project workbook is named by the
+spec (:func:`tps_batch.reports.project.label`), so renaming it in a new layout renames it
+here; the reports' own figures (totals, rates, counts) keep their names below.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,15 @@ from typing import Any
 
 from tps_batch.excel_report import XChart, XColumn, XSheet
 from tps_batch.reports.data import ReportData
+from tps_batch.reports.project import label, labels
 
 C = XColumn
+
+
+def S(key: str, name: str, typ: str = "text", width: float | None = None) -> XColumn:
+    """Column ``name`` headed by the label of spec field ``key`` (or ``"table.column"``)."""
+    th, en = label(key)
+    return XColumn(name, th, en, typ, width)
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -83,11 +95,11 @@ def annual_sheets(data: ReportData, head: dict[str, Any], groups: list[dict[str,
         ("งบประมาณที่ได้รับ (allocated, THB)", head["allocated"]),
         ("เบิกจ่ายแล้ว (disbursed, THB)", head["disbursed"]),
         ("ร้อยละการเบิกจ่าย (disbursed %)", head["disbursed_pct"]))]
-    project_cols = [C("code", "รหัส", "Code"), C("name", "โครงการ", "Project", width=48),
-                    C("group", "กลุ่ม", "Group", width=36), C("owner", "ผู้รับผิดชอบ", "Owner"),
-                    C("status_th", "สถานะ", "Status", width=22),
-                    C("report_kind_th", "รายงานล่าสุด", "Latest report", width=20),
-                    C("data_as_of", "ข้อมูล ณ", "Data as of", "date"),
+    project_cols = [S("project_code", "code"), S("project_name", "name", width=48),
+                    S("group", "group", width=36), S("owner", "owner"),
+                    S("status", "status_th", width=22),
+                    S("report_kind", "report_kind_th", width=20),
+                    S("as_of", "data_as_of", "date"),
                     C("progress", "ความก้าวหน้า (%)", "Progress (%)", "percent"),
                     C("allocated", "งบประมาณ (บาท)", "Allocated (THB)", "money"),
                     C("disbursed", "เบิกจ่าย (บาท)", "Disbursed (THB)", "money"),
@@ -103,8 +115,8 @@ def annual_sheets(data: ReportData, head: dict[str, Any], groups: list[dict[str,
         XSheet("สรุปผู้บริหาร", "บทสรุปสำหรับผู้บริหาร",
                [C("item", "รายการ", "Item", width=44), C("value", "ค่า", "Value", "number")],
                summary),
-        XSheet("สถานะโครงการ", "จำนวนโครงการตามสถานะ",
-               [C("status", "สถานะ", "Status", width=30), C("count", "จำนวน", "Count", "int")],
+        XSheet(label("status")[0], "จำนวนโครงการตามสถานะ",
+               [S("status", "status", width=30), C("count", "จำนวน", "Count", "int")],
                statuses, totals=["count"],
                charts=[XChart("pie", "โครงการตามสถานะ", "status", ["count"])]),
         XSheet("ตามกลุ่ม", "ผลการดำเนินงานตามกลุ่ม",
@@ -136,9 +148,9 @@ def annual_sheets(data: ReportData, head: dict[str, Any], groups: list[dict[str,
                 C("kind", "ประเภท", "Kind"), C("text", "ข้อความ", "Text", width=70)],
                _problems(data)),
         XSheet("ภาคผนวกงบประมาณ", "ภาคผนวก งบประมาณตามแหล่งงบ",
-               [C("project_code", "รหัส", "Code"), C("source_th", "แหล่งงบ", "Source"),
-                C("allocated", "ได้รับจัดสรร (บาท)", "Allocated (THB)", "money"),
-                C("disbursed", "เบิกจ่าย (บาท)", "Disbursed (THB)", "money"),
+               [C("project_code", "รหัส", "Code"), S("budget.source", "source_th"),
+                S("budget.allocated", "allocated", "money"),
+                S("budget.disbursed", "disbursed", "money"),
                 C("remaining", "คงเหลือ (บาท)", "Remaining (THB)", "money")],
                budget_lines(data), totals=["allocated", "disbursed", "remaining"]),
     ]
@@ -148,7 +160,8 @@ def _problems(data: ReportData) -> list[dict[str, Any]]:
     groups = dict(zip(data.projects["code"], data.projects["group"], strict=True)) \
         if len(data.projects) else {}
     out = []
-    for kind, key in (("ปัญหาอุปสรรค", "problems"), ("ข้อเสนอแนะ", "suggestions")):
+    for key in ("problems", "suggestions"):
+        kind = labels()["tables"][key]["th"]
         for r in _records(data.table(key)):
             out.append({"group": groups.get(r["project_code"], ""), "project_code":
                         r["project_code"], "kind": kind, "text": r["text"]})
