@@ -149,6 +149,7 @@ def test_the_store_keeps_what_was_read(ws, tmp_path: Path) -> None:
     assert {n: (bool(r.is_current), r.superseded_by, r.status) for n, r in subs.items()} == {
         "new.xlsx": (True, None, "accepted"), "old.xlsx": (False, new, "accepted"),
         "bad.xlsx": (False, None, "rejected")}
+    assert {n: r.id for n, r in subs.items()} == {h["file_name"]: h["id"] for h in heads}
     assert subs["new.xlsx"].received_at == dt.datetime(2024, 1, 12, 9, 30, 15)
     assert subs["new.xlsx"].source_detail == items[0].source_detail
     assert subs["new.xlsx"].as_of == dt.date(2024, 1, 12)
