@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 USER = "tps"
+PREFIX = "tps-postgres-"
 
 
 def free_port() -> int:
@@ -51,10 +52,10 @@ def _version(name: str) -> tuple[int, ...]:
 class PostgresServer:
     """One throwaway cluster; ``url(name)`` is a database of it, ``create()`` a new one."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, root: Path | None = None) -> None:
         self.bin_dir = bin_dir
         self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="tps-postgres-"))
+        self.root = root or Path(tempfile.mkdtemp(prefix=PREFIX))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self._names = itertools.count(1)
@@ -64,6 +65,8 @@ class PostgresServer:
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
         self.root.chmod(0o755)
+        if root is None:
+            (self.root / "owner.pid").write_text(str(os.getpid()))
 
     def _run(self, tool: str, *args: str, timeout: float = 60) -> None:
         cmd = [*self._as, str(self.bin_dir / tool), *args]
@@ -117,6 +120,20 @@ class PostgresServer:
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def sweep_orphans(bin_dir: Path) -> None:
+    """Stop and remove the servers of test sessions that were killed before their end."""
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((root / "owner.pid").read_text())
+            os.kill(owner, 0)
+            continue  # its session is still running
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # not ours to judge (being set up, or not a session's)
+        PostgresServer(bin_dir, root).stop()
+
+
 def start_server() -> PostgresServer:
     """A started server; skips (fails under TPS_REQUIRE_TOOLS) without PostgreSQL."""
     import factories as fx  # here: conftest imports this module before any test module
@@ -131,6 +148,7 @@ def start_server() -> PostgresServer:
         except KeyError:
             fx.unavailable("running as root without a postgres user to run PostgreSQL as")
         fx.need("runuser")
+    sweep_orphans(bin_dir)
     return PostgresServer(bin_dir).start()
 
 
