@@ -394,8 +394,6 @@ def test_unreadable_plan_stops_ingest_before_anything_is_stored(ws) -> None:
 
 
 @pytest.mark.postgresql
-@pytest.mark.xfail(strict=True, reason="dataset.open_engine/upgrade: a traceback (exit 1); "
-                   "see the PostgreSQL bugs reported with this test")
 @pytest.mark.parametrize("kind", ["sql-ascii", "latin1", "no-create-privilege"])
 def test_a_postgresql_database_tps_cannot_use_as_is_is_one_clear_line(
         tmp_path: Path, postgres_server: pgserver.PostgresServer, kind: str) -> None:

@@ -76,8 +76,10 @@ def _mask(url: str) -> str:
 def open_engine(url: str) -> Engine:
     """An engine that has connected once: a wrong, unreachable or driver-less URL is one
     clear :class:`TpsError` (exit 2), never a traceback."""
+    # Thai text goes over the wire as UTF-8 whatever the server's default client encoding
+    args = {"client_encoding": "utf8"} if url.startswith("postgresql") else {}
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, connect_args=args)
     except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:  # before ArgumentError,
         backend = url.split(":", 1)[0].split("+")[0]                 # its base class
         hint = _DRIVER_HINT.get(backend, "pip install the driver named in the URL")
@@ -98,15 +100,27 @@ def open_engine(url: str) -> Engine:
             raise _bad_url(url, f"ไม่มีโฟลเดอร์ {Path(db).parent}",
                            f"folder {Path(db).parent} does not exist")
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as conn:
+            encoding = (conn.exec_driver_sql("SHOW server_encoding").scalar()
+                        if engine.dialect.name == "postgresql" else "UTF8")
     except sa.exc.DBAPIError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        reason = _reason(exc)
         raise TpsError(f"เชื่อมต่อฐานข้อมูลไม่ได้: {_mask(url)} — {reason}",
                        f"cannot open the database {_mask(url)}: {reason}",
                        exit_code=2) from None
+    if str(encoding).upper() not in ("UTF8", "SQL_ASCII"):  # SQL_ASCII keeps bytes as sent
+        engine.dispose()
+        raise _bad_url(url, f"ฐานข้อมูลใช้รหัสอักขระ {encoding} ซึ่งเก็บภาษาไทยไม่ได้ ต้องเป็น UTF8",
+                       f"the database's encoding is {encoding}; Thai text needs UTF8: "
+                       "CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0")
     return engine
+
+
+def _reason(exc: sa.exc.DBAPIError) -> str:
+    """The driver's own first line: what a DBA needs, without SQLAlchemy's wrapping."""
+    text = str(exc.orig).strip() if exc.orig is not None else ""
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def layout_fingerprint(metadata: sa.MetaData) -> str:
@@ -346,10 +360,23 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
     if migrate and not _quick_state(engine, layout_fingerprint(metadata)):
         try:
             upgrade(engine)
+        except sa.exc.DBAPIError as exc:
+            engine.dispose()
+            raise _cannot_migrate(url, exc) from None
         except BaseException:
             engine.dispose()
             raise
     return engine
+
+
+def _cannot_migrate(url: str, exc: sa.exc.DBAPIError) -> TpsError:
+    reason = _reason(exc)
+    return TpsError(
+        f"สร้างหรือปรับรุ่นตารางของฐานข้อมูล {_mask(url)} ไม่ได้: {reason} (ให้สิทธิ์ "
+        "GRANT CREATE ON SCHEMA public หรือให้ผู้ใช้นี้เป็นเจ้าของฐานข้อมูล)",
+        f"cannot create or upgrade the dataset's tables in {_mask(url)}: {reason} "
+        "(GRANT CREATE ON SCHEMA public, or make this role the database's owner)",
+        exit_code=2)
 
 
 def dataset_status(url: str) -> dict[str, Any]:
@@ -366,5 +393,7 @@ def upgrade_url(url: str) -> UpgradeResult:
     engine = open_engine(url)
     try:
         return upgrade(engine)
+    except sa.exc.DBAPIError as exc:
+        raise _cannot_migrate(url, exc) from None
     finally:
         engine.dispose()

@@ -222,66 +222,70 @@ def ingest(ws: Settings, *, progress: Callable[[int, int], None] | None = None) 
     with workspace_lock(ws.workspace):
         engine = store.connect(ws.db_url)
         try:
-            check_plan_first(ws, engine)
-        except BaseException:
+            _ingest(ws, engine, result, progress)
+        finally:
             engine.dispose()
-            raise
-        sweep_temporaries(ws)
-        result.recovered = finish(ws, engine, pending(engine))
-        originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
-        try:
-            with contextlib.ExitStack() as stack:
-                with engine.connect() as conn:
-                    candidates = collect(ws, conn)
-                    # the workers start (and load the plan) while this process hashes the files
-                    pool = stack.enter_context(checking_pool(ws)) if candidates else None
-                    if pool is not None:
-                        pool.start()
-                    for cand in candidates:
-                        cand.sha256 = sha256_of(cand.path)
-                    known = store.known_hashes(conn, [c.sha256 for c in candidates])
-                fresh: dict[str, Candidate] = {}
-                duplicates: list[Candidate] = []
-                later: list[Candidate] = []  # identical to a file of this same run
-                for cand in candidates:
-                    if cand.sha256 in known:
-                        duplicates.append(cand)
-                    elif cand.sha256 in fresh:
-                        later.append(cand)
-                    else:
-                        fresh[cand.sha256] = cand
-                result.duplicates = _drop_duplicates(ws, engine, duplicates, known)
-                by_path = {str(c.path): c for c in fresh.values()}
-                tasks = _tasks(((c.path, c.received_at.date(), c.sha256, c.size)
-                                for c in fresh.values()), ws, annotate=True)
-                total = len(fresh)
-                batch: list[tuple[Candidate, Checked]] = []
-                # a plan the workers cannot read raises here, at the first file, before any store;
-                # closed before the pool is (the stack unwinds in reverse), so that a failure
-                # while storing stops the reading thread before its workers go
-                checked_all = stack.enter_context(contextlib.closing(
-                    prefetch(check_many(tasks, ws, pool)))) if total else iter(())
-                for count, (task, checked) in enumerate(checked_all, start=1):
-                    if checked.changed:  # rewritten, cut short or gone since it was hashed
-                        result.changed += 1  # here: the next run takes it as it is then
-                    else:
-                        batch.append((by_path[task.path], checked))
-                    if progress:
-                        progress(count, total)
-                    if len(batch) >= batch_limit(count, total):
-                        _store_and_finish(ws, engine, batch, result, originals)
-                        batch = []
-                if batch:
-                    _store_and_finish(ws, engine, batch, result, originals)
-        finally:  # last (see fileaway), and after a failure too: these were all filed
-            remove_originals(originals)
-        if later:  # identical to a file stored in this run, unless that one had changed
-            with engine.connect() as conn:
-                known = store.known_hashes(conn, [c.sha256 for c in later])
-            result.duplicates += _drop_duplicates(ws, engine, later, known)
-        engine.dispose()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _ingest(ws: Settings, engine: Engine, result: IngestResult,
+            progress: Callable[[int, int], None] | None) -> None:
+    """The body of :func:`ingest`, under its lock; the caller disposes of ``engine``."""
+    check_plan_first(ws, engine)
+    sweep_temporaries(ws)
+    result.recovered = finish(ws, engine, pending(engine))
+    originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
+    try:
+        with contextlib.ExitStack() as stack:
+            with engine.connect() as conn:
+                candidates = collect(ws, conn)
+                # the workers start (and load the plan) while this process hashes the files
+                pool = stack.enter_context(checking_pool(ws)) if candidates else None
+                if pool is not None:
+                    pool.start()
+                for cand in candidates:
+                    cand.sha256 = sha256_of(cand.path)
+                known = store.known_hashes(conn, [c.sha256 for c in candidates])
+            fresh: dict[str, Candidate] = {}
+            duplicates: list[Candidate] = []
+            later: list[Candidate] = []  # identical to a file of this same run
+            for cand in candidates:
+                if cand.sha256 in known:
+                    duplicates.append(cand)
+                elif cand.sha256 in fresh:
+                    later.append(cand)
+                else:
+                    fresh[cand.sha256] = cand
+            result.duplicates = _drop_duplicates(ws, engine, duplicates, known)
+            by_path = {str(c.path): c for c in fresh.values()}
+            tasks = _tasks(((c.path, c.received_at.date(), c.sha256, c.size)
+                            for c in fresh.values()), ws, annotate=True)
+            total = len(fresh)
+            batch: list[tuple[Candidate, Checked]] = []
+            # a plan the workers cannot read raises here, at the first file, before any store;
+            # closed before the pool is (the stack unwinds in reverse), so that a failure
+            # while storing stops the reading thread before its workers go
+            checked_all = stack.enter_context(contextlib.closing(
+                prefetch(check_many(tasks, ws, pool)))) if total else iter(())
+            for count, (task, checked) in enumerate(checked_all, start=1):
+                if checked.changed:  # rewritten, cut short or gone since it was hashed
+                    result.changed += 1  # here: the next run takes it as it is then
+                else:
+                    batch.append((by_path[task.path], checked))
+                if progress:
+                    progress(count, total)
+                if len(batch) >= batch_limit(count, total):
+                    _store_and_finish(ws, engine, batch, result, originals)
+                    batch = []
+            if batch:
+                _store_and_finish(ws, engine, batch, result, originals)
+    finally:  # last (see fileaway), and after a failure too: these were all filed
+        remove_originals(originals)
+    if later:  # identical to a file stored in this run, unless that one had changed
+        with engine.connect() as conn:
+            known = store.known_hashes(conn, [c.sha256 for c in later])
+        result.duplicates += _drop_duplicates(ws, engine, later, known)
 
 
 def check_plan_first(ws: Settings, engine: Engine) -> None:

@@ -86,28 +86,30 @@ def load(ws: Settings, as_of: dt.date) -> ReportData:
     """Read the plan and the dataset as of ``as_of`` (end of that day)."""
     fy = ws.fiscal_year
     engine = store.connect(ws.db_url)
-    plan = plan_as_of(engine, ws, as_of)  # the plan as it stood on that day
-    cutoff = dt.datetime.combine(as_of, dt.time.max)
-    s = store.submissions
-    with engine.connect() as conn:
-        subs = _frame(conn, sa.select(s).where(s.c.fiscal_year == fy, s.c.received_at <= cutoff)
-                      .order_by(s.c.id))
-        current = latest_ids(subs)
-        ids = [int(i) for i in current.tolist()]
-        tables = {}
-        stored = sa.and_(s.c.fiscal_year == fy, s.c.received_at <= cutoff,
-                         s.c.status != "rejected")
-        for key in ["projects", *store.CONTENT_TABLES, "signoffs"]:
-            t = store.metadata.tables[key]
-            # a join, not an IN list: the id list can be longer than SQL parameters allow
-            frame = _frame(conn, sa.select(t).join(s, s.c.id == t.c.submission_id)
-                           .where(stored))
-            if key == "budget":
-                tables["_all_budget"] = frame  # history, for disbursement by quarter
-            frame = frame[frame["submission_id"].isin(ids)]
-            sort = ["submission_id"] + (["seq"] if "seq" in frame.columns else [])
-            tables[key] = frame.sort_values(sort).reset_index(drop=True)
-    engine.dispose()
+    try:
+        plan = plan_as_of(engine, ws, as_of)  # the plan as it stood on that day
+        cutoff = dt.datetime.combine(as_of, dt.time.max)
+        s = store.submissions
+        with engine.connect() as conn:
+            subs = _frame(conn, sa.select(s).where(s.c.fiscal_year == fy, s.c.received_at <= cutoff)
+                          .order_by(s.c.id))
+            current = latest_ids(subs)
+            ids = [int(i) for i in current.tolist()]
+            tables = {}
+            stored = sa.and_(s.c.fiscal_year == fy, s.c.received_at <= cutoff,
+                             s.c.status != "rejected")
+            for key in ["projects", *store.CONTENT_TABLES, "signoffs"]:
+                t = store.metadata.tables[key]
+                # a join, not an IN list: the id list can be longer than SQL parameters allow
+                frame = _frame(conn, sa.select(t).join(s, s.c.id == t.c.submission_id)
+                               .where(stored))
+                if key == "budget":
+                    tables["_all_budget"] = frame  # history, for disbursement by quarter
+                frame = frame[frame["submission_id"].isin(ids)]
+                sort = ["submission_id"] + (["seq"] if "seq" in frame.columns else [])
+                tables[key] = frame.sort_values(sort).reset_index(drop=True)
+    finally:
+        engine.dispose()
     subs["is_current_asof"] = subs["id"].isin(ids)
     data = ReportData(ws.office_name, fy, as_of, plan, _projects(plan, tables, subs, as_of),
                       subs, tables)
