@@ -240,23 +240,13 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
                 conn.commit()
         return
     db = engine.url.database
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: the workspace lock of the calling command must do
-        yield
-        return
     if not db or db == ":memory:":
         yield
         return
-    import os
+    from tps_batch.lock import exclusive_fd  # the portable lock (flock, msvcrt or a marker)
 
-    lock = Path(db).with_name(f".{Path(db).name}.migrate-lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive_fd(Path(db).with_name(f".{Path(db).name}.migrate-lock"), wait=True):
         yield
-    finally:
-        os.close(fd)
 
 
 def _backup(engine: Engine, revision: str) -> Path | None:
