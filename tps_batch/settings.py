@@ -107,6 +107,15 @@ SETTINGS: tuple[Setting, ...] = (
             "reminders"),
     Setting("far_above_factor", "float", 3.0, "เตือนเมื่อผลที่ได้เกินเป้าหมายกี่เท่า",
             "Warn when reached exceeds planned by this factor", minimum=1),
+    Setting("due_soon_days", "int", 14, "แสดงว่าใกล้ถึงกำหนดเมื่อเหลือไม่เกินกี่วัน",
+            "An indicator deadline this many days away or fewer shows as due soon", minimum=0),
+    Setting("disbursement_target", "choice", "quarter-end",
+            "เทียบการเบิกจ่ายกับเป้าหมายของไตรมาสที่วันที่ข้อมูลอยู่: quarter-end = เป้าหมาย ณ สิ้นไตรมาส, "
+            "pro-rated = เฉลี่ยตามจำนวนวันที่ผ่านไปในไตรมาส",
+            "Disbursement is compared with the target of the quarter the as-of falls in: "
+            "quarter-end = that quarter's cumulative target; pro-rated = from the previous "
+            "quarter's target to this one's, by the days gone in the quarter",
+            choices=("quarter-end", "pro-rated")),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
