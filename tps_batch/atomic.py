@@ -6,7 +6,7 @@ import contextlib
 import itertools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,7 +64,7 @@ def _create_temp(path: str) -> tuple[int, str]:
         return os.open(tmp, _CREATE, 0o666), tmp
     except FileExistsError:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=head or ".")
-        os.fchmod(fd, _MODE)
+        os.chmod(tmp, _MODE)  # not fchmod: Windows has none
         return fd, tmp
 
 
@@ -92,3 +92,38 @@ def atomic_write(path: Path | str, data: bytes, *, fsync: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def fsync_path(path: str, *, directory: bool = False) -> None:
+    """fsync one file or folder; a folder that cannot be opened (Windows) is skipped."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if directory:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+def make_durable(paths: Iterable[str]) -> None:
+    """Make these files (and their folders' entries) durable before anything depends on
+    them. ``os.sync`` once where the platform has it (cheaper than thousands of fsyncs);
+    elsewhere (Windows) an fsync of each file and each folder it sits in."""
+    sync = getattr(os, "sync", None)
+    if sync is not None:
+        sync()
+        return
+    folders: set[str] = set()
+    for path in paths:
+        if os.path.exists(path):
+            fsync_path(path)
+        folders.add(os.path.dirname(os.path.abspath(path)))
+    for folder in sorted(folders):
+        fsync_path(folder, directory=True)

@@ -2,7 +2,8 @@
 
 Every step is idempotent and keyed by the submission id the commit gave, so a run killed
 anywhere in here is finished by the next run (``pending``). Files of a batch are written
-without one flush each; a single ``os.sync`` makes the copies durable before any inbox
+without one flush each; a single ``os.sync`` (an fsync of each where there is none, see
+:func:`tps_batch.atomic.make_durable`) makes the copies durable before any inbox
 file is removed, and the receipts durable before they are marked done.
 
 Inbox originals may be removed after their submission is marked done (ingest removes
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tps_batch import store
-from tps_batch.atomic import atomic_write
+from tps_batch.atomic import atomic_write, make_durable
 from tps_batch.collect import sha256_of
 from tps_batch.errors import Finding
 from tps_batch.receipt import write_html
@@ -125,17 +126,23 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
     root = str(ws.workspace)
     receipts_at, receipts_rel = str(receipts), rel(ws, receipts)
 
+    written: list[str] = []  # for make_durable where there is no os.sync
+
     def one(sub: dict[str, Any]) -> tuple[tuple[str, str] | None, dict[str, Any]]:
         sid = sub["id"]
         source = os.path.join(root, sub["source_path"])
         # "missing": the original changed or vanished before it could be copied; the
         # receipt still goes out and the submission's record keeps its hash
-        safe = keep_copy(os.path.join(root, sub["kept_path"]), source, sub["sha256"]) != "missing"
+        kept_at = os.path.join(root, sub["kept_path"])
+        safe = keep_copy(kept_at, source, sub["sha256"]) != "missing"
+        written.append(kept_at)
         stem = f"{sid:06d}-{safe_name(os.path.splitext(sub['file_name'])[0], 60)}"
         marked = (annotated or {}).get(sid)
         marked_name = f"{stem}-annotated.xlsx" if marked else None
         if marked is not None and marked_name:
             atomic_write(os.path.join(receipts_at, marked_name), marked, fsync=False)
+            written.append(os.path.join(receipts_at, marked_name))
+        written.append(os.path.join(receipts_at, f"{stem}.html"))
         write_html(os.path.join(receipts_at, f"{stem}.html"), office_name=ws.office_name,
                    submission=sub, findings=found[sid], annotated_name=marked_name)
         failpoint("receipt")
@@ -148,7 +155,7 @@ def finish(ws: Settings, engine: Engine, sids: list[int],
     results = [one(sub) for sub in subs]
     unlink = [gone for gone, _ in results if gone]
     done = [row for _, row in results]
-    os.sync()  # copies and receipts on disk before any original leaves the inbox
+    make_durable(written)  # copies and receipts on disk before any original leaves the inbox
     if remove_later is None:
         remove_originals(unlink)
     s = store.submissions

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tps_batch import errors, planhistory, store
+from tps_batch.atomic import make_durable
 from tps_batch.check import Checked, CheckTask, check_file, load_plan
 from tps_batch.collect import Candidate, collect, sha256_of
 from tps_batch.fileaway import (
@@ -307,7 +307,7 @@ def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
     removed (inbox). One whose hash is not stored (its twin of this run had changed and
     was left), or whose bytes changed since, is left untouched for the next run.
     """
-    handled, gone, restored = [], [], False
+    handled, gone, restored = [], [], []
     for cand in dups:
         prev = known.get(cand.sha256)
         if prev is None:
@@ -316,12 +316,13 @@ def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
             kept = keep_copy(str(ws.workspace / prev["kept_path"]), str(cand.path), cand.sha256)
             if kept == "missing":
                 continue  # changed since it was hashed: the next run takes it
-            restored = restored or kept == "copied"
+            if kept == "copied":
+                restored.append(str(ws.workspace / prev["kept_path"]))
         handled.append(cand)
         if cand.source == "inbox":
             gone.append((str(cand.path), cand.sha256))
     if restored:
-        os.sync()  # the restored copies (and their directory entries) before any original goes
+        make_durable(restored)  # the restored copies before any original goes
     with engine.begin() as conn:
         _remember(conn, handled)
         for cand in handled:

@@ -144,6 +144,8 @@ class IsolatedPool:
         self.busy: dict[Connection, _Worker] = {}
         self.exhausted = False
         self.closed = False  # shut down: a pool serves one run, never a second
+        if memory_mb > 0 and not address_space_cap():
+            _note_no_cap(memory_mb)
 
     def start(self) -> IsolatedPool:
         """Launch the workers now instead of at the first item."""
@@ -275,9 +277,25 @@ class IsolatedPool:
         self.busy.clear()
 
 
+_noted: list[bool] = []
+
+
+def _note_no_cap(memory_mb: int) -> None:
+    """Say once per process that workers run without an address-space cap."""
+    if not _noted:
+        _noted.append(True)
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "no RLIMIT_AS on this platform: workers are held to the time limit and a "
+            "memory watch of %d MB instead of an address-space cap", memory_mb)
+
+
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "the worker vanished (exit status unknown)"
+    if code == MEMORY_WATCH_EXIT:
+        return "the worker passed its memory limit (memory watch) and was ended"
     if code >= 0:
         return f"the worker exited with code {code}"
     try:
@@ -302,7 +320,16 @@ def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int,
     # systemd's stop signals the whole group: the parent finishes its run, so must we
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ["RUST_BACKTRACE"] = "0"  # a parser abort is reported as one line, not a trace
-    _limit_resources(memory_mb)
+    if not _limit_resources(memory_mb):
+        _watch_memory(memory_mb)
+    try:
+        _serve(conn, fn, memory_mb, setup)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        return  # the parent closed the pipe (run over, or it stopped early): nothing to say
+
+
+def _serve(conn: Connection, fn: Callable[[Any], Any], memory_mb: int,
+           setup: tuple[Callable[..., Any], tuple[Any, ...]] | None) -> None:
     parent = os.getppid()
     failed: tuple[str, str, int] | None = None
     if setup is not None:
@@ -342,23 +369,85 @@ def _child_main(conn: Connection, fn: Callable[[Any], Any], memory_mb: int,
             return
 
 
-def _limit_resources(memory_mb: int) -> None:
-    """Cap the address space (so a bomb fails here, not in the OOM killer) and cores."""
+def _limit_resources(memory_mb: int) -> bool:
+    """Cap the address space (so a bomb fails here, not in the OOM killer) and cores.
+    False when the platform cannot cap the address space (Windows, macOS): the caller
+    then watches the process's memory instead (:func:`_watch_memory`)."""
     try:
         import resource
-    except ImportError:  # not on this platform: timeouts still apply
-        return
-    limits = [(resource.RLIMIT_CORE, 0)]
+    except ImportError:  # not on this platform: timeouts and the memory watch apply
+        return memory_mb <= 0
+    capped = memory_mb <= 0
+    limits = [(getattr(resource, "RLIMIT_CORE", None), 0)]
     if memory_mb > 0:
-        limits.append((resource.RLIMIT_AS, memory_mb * 1024 * 1024))
+        limits.append((getattr(resource, "RLIMIT_AS", None), memory_mb * 1024 * 1024))
     for which, value in limits:
+        if which is None:
+            continue
         try:
             _soft, hard = resource.getrlimit(which)
             if hard != resource.RLIM_INFINITY:
                 value = min(value, hard)
             resource.setrlimit(which, (value, value))
+            capped = capped or value > 0
         except (ValueError, OSError):  # e.g. macOS refuses RLIMIT_AS
             pass
+    return capped
+
+
+def address_space_cap() -> bool:
+    """Whether this platform caps a worker's address space (RLIMIT_AS)."""
+    try:
+        import resource
+    except ImportError:
+        return False
+    return hasattr(resource, "RLIMIT_AS") and hasattr(resource, "setrlimit")
+
+
+def _rss_mb() -> float | None:
+    """This process's resident memory in MB, where the platform says (Linux, Windows)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    if sys.platform == "win32":
+        import ctypes
+        from ctypes import wintypes
+
+        class Counters(ctypes.Structure):
+            _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                        *((n, ctypes.c_size_t) for n in (
+                            "PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage",
+                            "QuotaPagedPoolUsage", "QuotaPeakNonPagedPoolUsage",
+                            "QuotaNonPagedPoolUsage", "PagefileUsage", "PeakPagefileUsage"))]
+        counters = Counters()
+        counters.cb = ctypes.sizeof(counters)
+        proc = ctypes.windll.kernel32.GetCurrentProcess()  # type: ignore[attr-defined]
+        if ctypes.windll.psapi.GetProcessMemoryInfo(  # type: ignore[attr-defined]
+                proc, ctypes.byref(counters), counters.cb):
+            return counters.WorkingSetSize / 2**20
+    return None
+
+
+MEMORY_WATCH_EXIT = 86  # a worker that ended itself over its memory limit
+
+
+def _watch_memory(memory_mb: int, every_s: float = 0.05) -> None:
+    """Where no address-space cap exists: a thread that ends the worker once its resident
+    memory passes the limit (the parent reports it as a crash, like a capped bomb)."""
+    if memory_mb <= 0 or _rss_mb() is None:
+        return
+    import threading
+
+    def watch() -> None:
+        while True:
+            used = _rss_mb()
+            if used is not None and used > memory_mb:
+                os._exit(MEMORY_WATCH_EXIT)
+            time.sleep(every_s)
+
+    threading.Thread(target=watch, name="tps-memory-watch", daemon=True).start()
 
 
 _DONE = object()
