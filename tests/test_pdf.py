@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.factories import need
-from tps_batch import pdf
+from tps_batch import pdf, pdf_chromium
 from tps_batch.errors import TpsError
 from tps_batch.render import templates_dir
 from tps_batch.thai import format_baht, format_date_short
@@ -39,8 +39,15 @@ def need_weasyprint() -> None:
         pytest.skip("WeasyPrint not installed")
 
 
+def need_chromium() -> None:
+    if not pdf.available("chromium"):
+        if os.environ.get("TPS_REQUIRE_TOOLS"):
+            pytest.fail("Chromium and Playwright are required (scripts/setup-system runtime)")
+        pytest.skip("Chromium or Playwright not installed")
+
+
 def need_engine(engine: str) -> None:
-    need_weasyprint() if engine == "weasyprint" else need("wkhtmltopdf")
+    need_weasyprint() if engine == "weasyprint" else need_chromium()
 
 
 def bar_chart() -> str:
@@ -89,18 +96,11 @@ def page_count(path: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", run(need("pdfinfo"), str(path)), re.M)[1])
 
 
-# Qt (wkhtmltopdf) maps Thai positional glyph variants to the old Windows private-use codes.
-THAI_PUA = str.maketrans(dict(zip(
-    range(0xF700, 0xF71B),
-    "\u0e10\u0e34\u0e35\u0e36\u0e37" + "\u0e48\u0e49\u0e4a\u0e4b\u0e4c" * 2
-    + "\u0e0d\u0e31\u0e4d\u0e47" + "\u0e48\u0e49\u0e4a\u0e4b\u0e4c" + "\u0e38\u0e39\u0e3a",
-    strict=True)))
-
-
 def pdf_text(path: Path, page: int | None = None) -> str:
-    """Text in drawing order, with ำ put back together (pdf.spell_out_sara_am splits it)."""
+    """Text in drawing order, with ำ put back together (WeasyPrint's spell_out_sara_am
+    splits it; Chromium's text needs no repair)."""
     pages = ("-f", str(page), "-l", str(page)) if page else ()
-    text = run(need("pdftotext"), *pages, "-raw", str(path), "-").translate(THAI_PUA)
+    text = run(need("pdftotext"), *pages, "-raw", str(path), "-")
     return re.sub("\u0e4d([\u0e48-\u0e4b]?)\u0e32", "\\1\u0e33", text)
 
 
@@ -119,7 +119,8 @@ def dark_pixels(png: Path) -> int:
 def weasy_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     need_weasyprint()
     out = tmp_path_factory.mktemp("pdf") / "report.pdf"
-    return pdf.render_pdf(sample_html(), out, title=TITLE, office_name=OFFICE, as_of_text=AS_OF)
+    return pdf.render_pdf(sample_html(), out, engine="weasyprint", title=TITLE,
+                          office_name=OFFICE, as_of_text=AS_OF)
 
 
 def squeeze(text: str) -> str:
@@ -146,7 +147,7 @@ def test_weasyprint_text_copies_out_right(tmp_path: Path) -> None:
     need_weasyprint()
     words = "ค่ำ น้ำ สำนักงาน ดำเนินงาน ทำงาน ที่ กิ่ง ปฏิบัติ งาน ต่อ"
     out = pdf.render_pdf(f"<html lang='th'><body><p>{words}</p></body></html>",
-                         tmp_path / "w.pdf")
+                         tmp_path / "w.pdf", engine="weasyprint")
     assert words in pdf_text(out)
 
 
@@ -200,15 +201,21 @@ def test_inline_svg_renders(engine: str, tmp_path: Path) -> None:
 def test_thai_in_svg_text_keeps_its_marks(tmp_path: Path) -> None:
     need_weasyprint()
     page = '<html lang="th"><body><svg width="300" height="40"><text y="30">ที่ ผู้</text></svg>'
-    assert "ที่ ผู้" in pdf_text(pdf.render_pdf(page, tmp_path / "svg.pdf"))
+    assert "ที่ ผู้" in pdf_text(pdf.render_pdf(page, tmp_path / "svg.pdf", engine="weasyprint"))
 
 
 # --- the sandbox --------------------------------------------------------------------------
 
 @pytest.fixture
 def recorder() -> Iterator[tuple[int, list[str]]]:
-    """A real HTTP server on loopback that records every request it gets."""
+    """A real HTTP server on loopback that records every connection and request it gets
+    (a preconnect opens a connection without a request)."""
     seen: list[str] = []
+
+    class Server(http.server.ThreadingHTTPServer):
+        def verify_request(self, request: object, client_address: object) -> bool:
+            seen.append("connection")
+            return True
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -221,7 +228,7 @@ def recorder() -> Iterator[tuple[int, list[str]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1], seen
@@ -240,6 +247,9 @@ def hostile_html(port: int) -> str:
 <link rel="stylesheet" href="file:///etc/passwd">
 <link rel="stylesheet" href="{web}/link.css">
 <link rel="attachment" href="file:///etc/passwd">
+<link rel="preconnect" href="{web}/"><link rel="dns-prefetch" href="//example.invalid">
+<link rel="prefetch" href="{web}/prefetch"><link rel="preload" as="image" href="{web}/pre.png">
+<link rel="icon" href="{web}/favicon.ico"><meta http-equiv="x-dns-prefetch-control" content="on">
 <style>@import url({web}/import.css);
 @font-face {{ font-family: X; src: url({web}/font.ttf); }}
 p {{ font-family: X; background: url(file:///etc/passwd); }}</style></head>
@@ -247,7 +257,14 @@ p {{ font-family: X; background: url(file:///etc/passwd); }}</style></head>
 <img src="file:///etc/passwd"><iframe src="file:///etc/passwd"></iframe>
 <object data="file:///etc/hostname"></object><embed src="file:///etc/passwd">
 <img src="{web}/x.png"><iframe src="{web}/frame.html"></iframe>
-<object data="{web}/object.html"></object>
+<object data="{web}/object.html"></object><embed src="{web}/embed.swf">
+<video poster="{web}/poster.png" src="{web}/v.mp4"></video><audio src="{web}/a.mp3"></audio>
+<picture><source srcset="{web}/src.png"><img src="{web}/pic.png"></picture>
+<input type="image" src="{web}/input.png"><a href="relative-link">link</a>
+<iframe srcdoc="&lt;img src='{web}/srcdoc.png'&gt;
+&lt;link rel=stylesheet href='{web}/s.css'&gt;"></iframe>
+<script src="{web}/script.js"></script><script>document.write("SCRIPT RAN")</script>
+<noscript><img src="{web}/noscript.png"></noscript>
 <div style="background-image: url({web}/style-attr.png)">ก</div>
 <svg width="10" height="10"><image href="file:///etc/passwd" width="5" height="5"/>
 <image href="{web}/svg.png" width="5" height="5"/></svg>
@@ -266,7 +283,7 @@ def test_no_local_file_or_network_access(engine: str, tmp_path: Path,
     assert out.is_file()
     assert seen == []
     text = run(need("pdftotext"), str(out), "-")
-    assert "เอกสารปกติ" in text
+    assert "เอกสารปกติ" in text and "SCRIPT RAN" not in text
     assert "root:x:0:0" not in text and "/bin/" not in text
     assert b"root:x:0:0" not in out.read_bytes()
     assert "0 embedded files" in run(need("pdfdetach"), "-list", str(out))
@@ -275,7 +292,7 @@ def test_no_local_file_or_network_access(engine: str, tmp_path: Path,
 @pytest.mark.parametrize("engine", pdf.ENGINES)
 def test_meta_refresh_cannot_fetch(engine: str, tmp_path: Path,
                                    recorder: tuple[int, list[str]]) -> None:
-    """wkhtmltopdf follows a refresh (it then prints its error page); it still fetches nothing."""
+    """A refresh to a file or to the network loads nothing."""
     need_engine(engine)
     port, seen = recorder
     for target in ("file:///etc/passwd", f"http://127.0.0.1:{port}/refresh"):
@@ -332,23 +349,20 @@ def test_header_shows_title_literally(engine: str, tmp_path: Path) -> None:
     assert NASTY in text and office in text and "15 ม.ค. 2567" in text and "เนื้อหา" in text
 
 
-def test_laksaman_stands_in_for_th_sarabun(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf, "has_th_sarabun", lambda: False)
-    assert "Laksaman" in pdf.font_css() and "10.5pt" in pdf.font_css()
-    monkeypatch.setattr(pdf, "has_th_sarabun", lambda: True)
-    assert pdf.font_css() == ""
-
-
 # --- failures -----------------------------------------------------------------------------
 
 def test_unknown_or_missing_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(TpsError, match="Unknown PDF engine"):
-        pdf.render_pdf("<p>x</p>", tmp_path / "x.pdf", engine="prince")
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    with pytest.raises(TpsError, match="apt-get install wkhtmltopdf") as info:
         pdf.render_pdf("<p>x</p>", tmp_path / "x.pdf", engine="wkhtmltopdf")
-    assert "ติดตั้ง" in info.value.message_th
-    assert not pdf.available("wkhtmltopdf") and not pdf.available("prince")
+    monkeypatch.setenv("TPS_CHROMIUM", str(tmp_path / "no-such-browser"))
+    pdf_chromium.find_browser.cache_clear()
+    try:
+        with pytest.raises(TpsError, match="playwright install chromium") as info:
+            pdf.render_pdf("<p>x</p>", tmp_path / "x.pdf")
+        assert "setup-system runtime" in info.value.message_th
+        assert not pdf.available("chromium") and not pdf.available("prince")
+    finally:
+        pdf_chromium.find_browser.cache_clear()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -362,17 +376,5 @@ def test_engine_failure_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
     with pytest.raises(TpsError, match="boom"):
-        pdf.render_pdf("<p>x</p>", tmp_path / "x.pdf")
+        pdf.render_pdf("<p>x</p>", tmp_path / "x.pdf", engine="weasyprint")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_wkhtmltopdf_failure_leaves_nothing(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = tmp_path / "bin" / "wkhtmltopdf"
-    fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\necho 'Error: QPainter died' >&2\nexit 2\n", encoding="utf-8")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    with pytest.raises(TpsError, match="QPainter died"):
-        pdf.render_pdf("<p>x</p>", tmp_path / "out" / "x.pdf", engine="wkhtmltopdf")
-    assert list((tmp_path / "out").iterdir()) == []

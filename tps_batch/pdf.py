@@ -1,124 +1,139 @@
-"""PDF output: report HTML to A4 PDF with WeasyPrint (default) or wkhtmltopdf.
+"""PDF output: report HTML to A4 PDF with Chromium (default) or WeasyPrint.
+
+Chromium (:mod:`tps_batch.pdf_chromium`) is the default because text copied from its PDFs
+is the text printed; WeasyPrint stays selectable (``pdf_engine = "weasyprint"``) for
+machines without a browser, with a known limit: copied Thai text can come out wrong
+(see README, "PDF"). wkhtmltopdf was dropped: it loses Thai tone marks in copied text.
 
 The HTML carries text from user workbooks, so neither engine may read a local file or
 touch the network, whatever the markup asks for:
 
+- Chromium: see :mod:`tps_batch.pdf_chromium` (JavaScript off, every request refused).
 - WeasyPrint gets :func:`fetch_resource` as its only URL fetcher: it serves files inside
-  ``templates_dir()`` (``print.css``, fonts or logos shipped with the templates) and
-  ``data:`` images up to 1 MiB; everything else (other ``file:`` paths, ``..`` or symlink
-  escapes, ``http(s):``, ``ftp:``, other ``data:``) is refused and the page renders without it.
-- wkhtmltopdf runs with local file access and JavaScript off, no images (charts are inline
-  SVG, which still renders; QtWebKit's image decoders are old code better left unused) and
-  a proxy on a local port we hold but never listen on, so any fetch, even to localhost, and
-  any DNS lookup (``--proxy-hostname-lookup``) fails.
+  ``templates_dir()`` (``print.css``, fonts or logos shipped with the templates), the
+  Sarabun font files, and ``data:`` images up to 1 MiB; everything else (other ``file:``
+  paths, ``..`` or symlink escapes, ``http(s):``, ``ftp:``, other ``data:``) is refused and
+  the page renders without it.
 """
 
 from __future__ import annotations
 
 import base64
-import html as html_lib
 import mimetypes
-import os
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 from urllib.request import url2pathname
 
+from tps_batch import pdf_chromium
 from tps_batch.atomic import atomic_path
 from tps_batch.errors import TpsError
+from tps_batch.pdf_chromium import Job, ProgressFn
 from tps_batch.render import templates_dir
 
-ENGINES = ("weasyprint", "wkhtmltopdf")
+ENGINES = ("chromium", "weasyprint")
+DEFAULT_ENGINE = "chromium"
 PRINT_CSS = "print.css"
 DATA_URL_LIMIT = 1 << 20  # bytes of a data: image; bigger ones are refused
-WKHTMLTOPDF_TIMEOUT = 300  # seconds; a nightly run must not hang on one report
 
-_INSTALL_HINT = {
-    "weasyprint": (
-        "ยังไม่ได้ติดตั้ง WeasyPrint (รุ่น 68 ขึ้นไป): ใช้คำสั่ง pip install 'tps-batch[pdf]' "
-        "และติดตั้ง Pango ด้วย scripts/setup-system",
-        "WeasyPrint (68 or later) is not installed: pip install 'tps-batch[pdf]', "
-        "and install Pango with scripts/setup-system",
-    ),
-    "wkhtmltopdf": (
-        "ไม่พบโปรแกรม wkhtmltopdf: ติดตั้งด้วย apt-get install wkhtmltopdf (scripts/setup-system)",
-        "wkhtmltopdf is not installed: apt-get install wkhtmltopdf (see scripts/setup-system)",
-    ),
-}
+__all__ = ["ENGINES", "Job", "available", "render_many", "render_pdf"]
+
+_WEASY_HINT = (
+    "ยังไม่ได้ติดตั้ง WeasyPrint (รุ่น 68 ขึ้นไป): ใช้คำสั่ง pip install 'tps-batch[pdf]' "
+    "และติดตั้ง Pango ด้วย scripts/setup-system",
+    "WeasyPrint (68 or later) is not installed: pip install 'tps-batch[pdf]', "
+    "and install Pango with scripts/setup-system",
+)
 
 
 def available(engine: str) -> bool:
     """Whether ``engine`` can run here (WeasyPrint raises OSError if Pango is missing)."""
+    if engine == "chromium":
+        return pdf_chromium.available()
     if engine == "weasyprint":
         try:
             import weasyprint
         except (ImportError, OSError):
             return False
         return hasattr(weasyprint, "URLFetcher")  # older ones cannot take our fetcher
-    if engine == "wkhtmltopdf":
-        return shutil.which("wkhtmltopdf") is not None
     return False
 
 
-def render_pdf(html: str, out: Path, *, engine: str = "weasyprint", title: str = "",
-               office_name: str = "", as_of_text: str = "") -> Path:
-    """Write ``html`` as an A4 PDF to ``out``, whole or not at all, and return ``out``.
-
-    The page header shows ``office_name``, ``title`` and ``as_of_text``; the footer shows
-    "หน้า N / M". wkhtmltopdf is the fallback: Debian's build uses unpatched Qt, which
-    ignores ``--header-*``/``--footer-*`` (only a static build with patched Qt honours
-    them), so the three strings are a block at the top of page 1 and there are no page
-    numbers; it also neither repeats table heads nor keeps rows whole across pages, has no
-    landscape pages, and follows a ``<meta http-equiv=refresh>`` (to a blocked page).
-    """
+def _check(engine: str) -> None:
     if engine not in ENGINES:
         raise TpsError(f"ไม่รู้จักโปรแกรมสร้าง PDF '{engine}' (ใช้ได้: {', '.join(ENGINES)})",
                        f"Unknown PDF engine '{engine}' (choose one of {', '.join(ENGINES)})")
-    if not available(engine):
-        raise TpsError(*_INSTALL_HINT[engine])
-    out = Path(out)
-    with atomic_path(out) as tmp:
-        if engine == "weasyprint":
-            _weasyprint(html, tmp, (office_name, title, as_of_text))
-        else:
-            _wkhtmltopdf(html, tmp, (office_name, title, as_of_text))
-    return out
+    if engine == "chromium":
+        pdf_chromium.check()
+    elif not available(engine):
+        raise TpsError(*_WEASY_HINT)
 
 
-# --- fonts -------------------------------------------------------------------------------
+def render_pdf(html: str, out: Path, *, engine: str = DEFAULT_ENGINE, title: str = "",
+               office_name: str = "", as_of_text: str = "", outline: bool = False) -> Path:
+    """Write ``html`` as an A4 PDF to ``out``, whole or not at all, and return ``out``.
+
+    The page header shows ``office_name`` and ``title`` (left) and ``as_of_text`` (right);
+    the footer "หน้า N / M". ``outline``: PDF bookmarks from the headings (Chromium only).
+    """
+    job = Job(html, Path(out), office_name, title, as_of_text, outline)
+    error = render_many([job], engine=engine)[0]
+    if error is not None:
+        raise error
+    return job.out
+
+
+def render_many(jobs: Sequence[Job], *, engine: str = DEFAULT_ENGINE,
+                progress: ProgressFn | None = None) -> list[TpsError | None]:
+    """Print every job (Chromium: one browser, pages in parallel); per job None or its error.
+
+    An unknown or missing engine raises at once: no job could succeed.
+    """
+    _check(engine)
+    if engine == "chromium":
+        return pdf_chromium.print_jobs(jobs, progress=progress)
+    results: list[TpsError | None] = []
+    for n, job in enumerate(jobs, 1):
+        try:
+            with atomic_path(job.out) as tmp:
+                _weasyprint(job.html, tmp, (job.office, job.title, job.as_of))
+            results.append(None)
+        except TpsError as exc:
+            results.append(exc)
+        if progress is not None:
+            progress(n, len(jobs))
+    return results
+
+
+# --- shared page furniture ---------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def has_th_sarabun() -> bool:
-    """Whether a real TH Sarabun New is installed (``fc-list`` skips fontconfig aliases)."""
-    fc_list = shutil.which("fc-list")
-    for family in ("TH Sarabun New", "THSarabunNew") if fc_list else ():
-        try:
-            found = subprocess.run([fc_list, family, "family"], capture_output=True,
-                                   text=True, timeout=30, check=False).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        if found:
-            return True
-    return False
+def print_css() -> str:
+    """templates/print.css: A4, official margins, running header, "หน้า N / M" footer."""
+    return (templates_dir() / PRINT_CSS).read_text(encoding="utf-8")
 
 
-def font_css() -> str:
-    """CSS that puts Laksaman first when TH Sarabun New is not really installed.
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that no quote, backslash, brace or tag can end."""
+    out = []
+    for ch in text:
+        if ch.isalnum() or ch == " " or (ord(ch) > 0x7F and ch.isprintable()):
+            out.append(ch)
+        else:  # the space ends the escape (and is eaten by it); NUL becomes U+FFFD
+            out.append(f"\\{ord(ch) or 0xFFFD:x} ")
+    return '"' + "".join(out) + '"'
 
-    Debian's fonts-tlwg-laksaman answers "TH Sarabun" with Laksaman drawn at 0.66 scale
-    through a fontconfig matrix. WeasyPrint takes the scaled advances but draws full-size
-    glyphs, so letters pile onto each other; named directly, at 10.5pt (16pt x 0.66),
-    Laksaman prints what TH Sarabun New 16pt would, in both engines.
-    """
-    if has_th_sarabun():
-        return ""
-    return 'html { font-family: "Laksaman", "Sarabun", sans-serif; font-size: 10.5pt; }'
+
+def header_css(job: Job) -> str:
+    """Office and title on the left (two lines), as-of date on the right, as an @page rule
+    of escaped CSS strings: workbook text can never become markup or CSS."""
+    boxes = (("top-left", "\n".join(s for s in (job.office, job.title) if s)),
+             ("top-right", job.as_of))
+    return "@page {" + "".join(f" @{box} {{ content: {css_string(text)}; }}"
+                               for box, text in boxes if text) + " }"
 
 
 # --- WeasyPrint --------------------------------------------------------------------------
@@ -144,7 +159,8 @@ def fetch_resource(url: str) -> tuple[bytes, str]:
         path = Path(url2pathname(parts.path)).resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         raise PermissionError(f"refused missing file {parts.path}") from exc
-    if not path.is_relative_to(root) or not path.is_file():
+    fonts = {f.resolve() for f in pdf_chromium.font_files()}
+    if not (path.is_relative_to(root) or path in fonts) or not path.is_file():
         raise PermissionError(f"refused file outside the templates folder: {parts.path}")
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return path.read_bytes(), mime
@@ -164,23 +180,14 @@ def _weasy_fetcher() -> Any:
     return TemplateOnlyFetcher()
 
 
-def css_string(text: str) -> str:
-    """``text`` as a quoted CSS string that no quote, backslash, brace or tag can end."""
-    out = []
-    for ch in text:
-        if ch.isalnum() or ch == " " or (ord(ch) > 0x7F and ch.isprintable()):
-            out.append(ch)
-        else:  # the space ends the escape (and is eaten by it); NUL becomes U+FFFD
-            out.append(f"\\{ord(ch) or 0xFFFD:x} ")
-    return '"' + "".join(out) + '"'
-
-
-def _header_css(strings: tuple[str, str, str]) -> str:
-    """Office and title on the left (two lines), as-of date on the right."""
-    office, title, as_of = strings
-    boxes = (("top-left", "\n".join(s for s in (office, title) if s)), ("top-right", as_of))
-    return "@page {" + "".join(f" @{box} {{ content: {css_string(text)}; }}"
-                               for box, text in boxes if text) + " }"
+def weasy_font_css() -> str:
+    """Sarabun from the package's files (the fetcher serves exactly those), at the size
+    that prints like TH Sarabun New 16 pt: WeasyPrint ignores ``size-adjust``."""
+    rules = [f"@font-face {{ font-family: {pdf_chromium.FONT_FAMILY!r}; font-weight: {w}; "
+             f"src: url({path.resolve().as_uri()}); }}"
+             for w, path in zip(("400", "700"), pdf_chromium.font_files(), strict=True)]
+    scale = float(pdf_chromium.SIZE_ADJUST.rstrip("%")) / 100
+    return "\n".join(rules) + f"\nhtml {{ font-size: {16 * scale:.2f}pt; }}"
 
 
 _SARA_AM = re.compile("([\u0e48-\u0e4b]?)\u0e33")
@@ -202,63 +209,17 @@ def _weasyprint(html: str, tmp: Path, strings: tuple[str, str, str]) -> None:
 
     fetcher = _weasy_fetcher()
     css_url = (templates_dir().resolve() / PRINT_CSS).as_uri()  # absolute: immune to <base>
-    head = f'<link rel="stylesheet" href="{css_url}"><style>{font_css()}</style>'
-    page = spell_out_sara_am(_inject(html, head=head))
+    head = f'<link rel="stylesheet" href="{css_url}"><style>{weasy_font_css()}</style>'
+    page = spell_out_sara_am(inject(html, head=head))
     try:
         doc = weasyprint.HTML(string=page, base_url=templates_dir().resolve().as_uri() + "/",
                               url_fetcher=fetcher)
-        header = weasyprint.CSS(string=spell_out_sara_am(_header_css(strings)),
+        header = weasyprint.CSS(string=spell_out_sara_am(header_css(Job("", tmp, *strings))),
                                 url_fetcher=fetcher)
         doc.write_pdf(tmp, stylesheets=[header])
     except Exception as exc:  # re-raised: any engine failure becomes one clear TpsError
         raise TpsError(f"WeasyPrint สร้าง PDF ไม่สำเร็จ: {exc}",
                        f"WeasyPrint could not write the PDF: {exc}") from exc
-
-
-# --- wkhtmltopdf -------------------------------------------------------------------------
-
-def _wkhtmltopdf(html: str, tmp: Path, strings: tuple[str, str, str]) -> None:
-    css = (templates_dir() / PRINT_CSS).read_text(encoding="utf-8")
-    spans = "".join(f'<span class="{cls}">{html_lib.escape(text)}</span>'
-                    for cls, text in zip(("office", "title", "as-of"), strings, strict=True))
-    page = _inject(html, head=f"<style>{css}\n{font_css()}</style>",
-                   body=f'<div class="tps-print-header">{spans}</div>' if any(strings) else "")
-    with tempfile.TemporaryDirectory(prefix="tps-wk-") as run_dir, \
-            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead:
-        dead.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
-        argv = [
-            shutil.which("wkhtmltopdf") or "wkhtmltopdf", "--quiet",
-            "--page-size", "A4", "--encoding", "utf-8",
-            "--margin-top", "15mm", "--margin-bottom", "15mm",
-            "--margin-left", "18mm", "--margin-right", "15mm",
-            "--disable-local-file-access", "--disable-javascript", "--disable-plugins",
-            "--no-images", "--disable-external-links", "--disable-internal-links",
-            "--proxy", f"http://127.0.0.1:{dead.getsockname()[1]}", "--proxy-hostname-lookup",
-            "--load-error-handling", "ignore", "--load-media-error-handling", "ignore",
-            "-", str(tmp),
-        ]
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env |= {"XDG_RUNTIME_DIR": run_dir, "QT_QPA_PLATFORM": "offscreen"}  # no X display
-        try:
-            proc = subprocess.run(argv, input=page.encode("utf-8"), capture_output=True,
-                                  env=env, cwd=run_dir, timeout=WKHTMLTOPDF_TIMEOUT, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise TpsError(f"wkhtmltopdf ทำงานไม่สำเร็จ: {exc}",
-                           f"wkhtmltopdf failed to run: {exc}") from exc
-    stderr = proc.stderr.decode("utf-8", "replace").strip()
-    # A resource we blocked (file:, network) makes it exit 1 although the PDF is complete.
-    blocked_only = proc.returncode == 1 and "network error" in stderr
-    if (proc.returncode != 0 and not blocked_only) or not _is_pdf(tmp):
-        detail = stderr[-500:] or f"exit code {proc.returncode}"
-        raise TpsError(f"wkhtmltopdf สร้าง PDF ไม่สำเร็จ: {detail}",
-                       f"wkhtmltopdf could not write the PDF: {detail}")
-
-
-def _is_pdf(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        start = fh.read(5)
-        fh.seek(max(0, path.stat().st_size - 1024))
-        return start == b"%PDF-" and b"%%EOF" in fh.read()
 
 
 # --- shared ------------------------------------------------------------------------------
@@ -268,7 +229,7 @@ _BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _DOCTYPE = re.compile(r"^\s*<!doctype[^>]*>", re.IGNORECASE)
 
 
-def _inject(html: str, *, head: str = "", body: str = "") -> str:
+def inject(html: str, *, head: str = "", body: str = "") -> str:
     """Add ``head`` at the end of <head> (after the page's CSS, so it wins) and ``body`` at
     the start of <body>; lacking those, after the doctype, so as not to force quirks mode."""
     head_end, body_start = _HEAD_END.search(html), _BODY_START.search(html)

@@ -1,0 +1,276 @@
+"""The default PDF engine: the machine's own Chromium, driven by Playwright.
+
+Why Chromium: its PDF backend records the real text of every Thai glyph cluster, so text
+copied or searched in the PDF is exactly the text printed (WeasyPrint maps each glyph to
+one string, and ำ, stacked tone marks and sara u come out wrong with every Thai font).
+
+Isolation (the HTML carries text from user workbooks):
+
+- the page is written from a string into ``about:blank`` (never a file URL) with JavaScript
+  off, in a context that is offline, blocks service workers and refuses every request with
+  a route handler: stylesheets, images, frames, objects, fonts, ``@import``, ``<base>``-
+  relative links all fail before leaving the browser; ``file:`` from ``about:blank`` is
+  refused by Chromium itself;
+- the browser's proxy is a loopback port we hold bound but never listen on, loopback
+  included (``<-loopback>``), so even a preconnect or DNS prefetch that skips the route
+  handler reaches nothing;
+- Sarabun comes from the ``fontpkg-sarabun`` package as ``data:`` URLs, the only outside
+  bytes a page gets; every page has a time limit.
+
+One browser per run; pages print in parallel, one tab per CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tps_batch.atomic import atomic_write
+from tps_batch.errors import TpsError
+
+PAGE_TIMEOUT = 60.0  # seconds for one document: a nightly run must not hang on one report
+FONT_FAMILY = "TPS Sarabun"
+#: Sarabun draws its glyphs about 1.5 times the size TH Sarabun New does at the same point
+#: size (x-height 0.50 em against 0.33 em); scaled to 66 %, "16pt" prints as the official
+#: 16 pt TH Sarabun New does, and lines fit as many words as in the office's Word files.
+SIZE_ADJUST = "66%"
+CHROMIUM_ARGS = (
+    "--no-sandbox",  # root cannot use the setuid sandbox; isolation is the route + proxy
+    "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-extensions",
+    "--disable-default-apps", "--no-pings", "--disable-domain-reliability",
+    "--disable-features=NetworkPrediction,DnsOverHttps,MediaRouter,OptimizationHints",
+    "--dns-prefetch-disable",
+)
+_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
+             "microsoft-edge", "microsoft-edge-stable")
+_WINDOWS_CHANNELS = ("msedge", "chrome")
+
+INSTALL_HINT = (
+    "ไม่พบเบราว์เซอร์ Chromium สำหรับสร้าง PDF: บน Debian/Ubuntu ใช้คำสั่ง "
+    "scripts/setup-system runtime (ติดตั้งแพ็กเกจ chromium), บน Windows ใช้ Microsoft Edge "
+    "หรือ Google Chrome ที่ติดตั้งไว้ หรือใช้คำสั่ง playwright install chromium; "
+    "กำหนดตำแหน่งเองได้ด้วยตัวแปร TPS_CHROMIUM",
+    "No Chromium browser found for PDF output: on Debian/Ubuntu run "
+    "scripts/setup-system runtime (installs the chromium package); on Windows the installed "
+    "Microsoft Edge or Google Chrome is used; otherwise run: playwright install chromium. "
+    "Set TPS_CHROMIUM to the browser's path to choose one.",
+)
+PLAYWRIGHT_HINT = (
+    "ยังไม่ได้ติดตั้ง Playwright: ใช้คำสั่ง pip install playwright (ติดตั้งมาพร้อม tps-batch)",
+    "Playwright is not installed: pip install playwright (a dependency of tps-batch)",
+)
+
+
+@dataclass
+class Job:
+    """One document: its HTML, where the PDF goes and the running-header strings."""
+
+    html: str
+    out: Path
+    office: str = ""
+    title: str = ""
+    as_of: str = ""
+    outline: bool = False  # PDF bookmarks from the headings (h1-h3)
+
+
+# --- the browser ------------------------------------------------------------------------
+
+def _playwright_installed() -> bool:
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def find_browser() -> tuple[str, str] | None:
+    """``("path", exe)`` or ``("channel", name)`` of the browser to drive, or None.
+
+    TPS_CHROMIUM first, then the system's Chromium/Chrome/Edge, then the installed Edge or
+    Chrome channel on Windows, then a browser fetched by ``playwright install chromium``.
+    """
+    env = os.environ.get("TPS_CHROMIUM", "").strip()
+    if env:
+        return ("path", env) if Path(env).is_file() else None
+    for name in _BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return ("path", found)
+    if sys.platform == "win32":
+        for base in (os.environ.get("PROGRAMFILES(X86)", ""), os.environ.get("PROGRAMFILES", "")):
+            for rel, channel in ((r"Microsoft\Edge\Application\msedge.exe", "msedge"),
+                                 (r"Google\Chrome\Application\chrome.exe", "chrome")):
+                if base and (Path(base) / rel).is_file():
+                    return ("channel", channel)
+    if sys.platform == "darwin":
+        for app in ("Google Chrome", "Microsoft Edge", "Chromium"):
+            exe = Path(f"/Applications/{app}.app/Contents/MacOS/{app}")
+            if exe.is_file():
+                return ("path", str(exe))
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", "")
+                 or Path.home() / ".cache" / "ms-playwright")
+    for exe in sorted(cache.glob("chromium-*/chrome-*/chrome"), reverse=True):
+        if exe.is_file():
+            return ("path", str(exe))
+    return None
+
+
+def available() -> bool:
+    return _playwright_installed() and find_browser() is not None
+
+
+def check() -> None:
+    """Raise the install hint (Thai and English) when the engine cannot run here."""
+    if not _playwright_installed():
+        raise TpsError(*PLAYWRIGHT_HINT)
+    if find_browser() is None:
+        raise TpsError(*INSTALL_HINT)
+
+
+# --- fonts and page furniture -------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _font_files() -> dict[str, Path]:
+    """Regular and bold Sarabun from ``fontpkg-sarabun`` (its ``ROOT/files``)."""
+    try:
+        import fontpkg_sarabun
+    except ImportError as exc:
+        raise TpsError("ยังไม่ได้ติดตั้งฟอนต์ Sarabun: pip install fontpkg-sarabun",
+                       "The Sarabun font is not installed: pip install fontpkg-sarabun") from exc
+    root = Path(fontpkg_sarabun.ROOT) / "files"
+    return {w: root / f"Sarabun-{name}.ttf" for w, name in (("400", "Regular"), ("700", "Bold"))}
+
+
+def font_files() -> list[Path]:
+    return list(_font_files().values())
+
+
+@lru_cache(maxsize=2)
+def font_face_css(bold: bool = True) -> str:
+    """``@font-face`` rules with the font bytes inline: no request ever fetches a font."""
+    rules = []
+    for weight, path in _font_files().items():
+        if weight == "700" and not bold:
+            continue
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        rules.append(f"@font-face {{ font-family: {FONT_FAMILY!r}; font-weight: {weight}; "
+                     f"font-style: normal; size-adjust: {SIZE_ADJUST}; "
+                     f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}")
+    return "\n".join(rules)
+
+
+
+
+# --- printing -----------------------------------------------------------------------------
+
+ProgressFn = Callable[[int, int], None]
+
+
+def print_jobs(jobs: Sequence[Job], *, workers: int | None = None,
+               progress: ProgressFn | None = None) -> list[TpsError | None]:
+    """Print every job with one browser; per job, None or the error that stopped it.
+
+    A job that fails (time limit, engine error) leaves no file and does not stop the others.
+    """
+    if not jobs:
+        return []
+    check()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    return asyncio.run(_print_all(list(jobs), workers, progress))
+
+
+def _launch_options(dead_port: int) -> dict[str, object]:
+    kind, value = find_browser() or ("", "")
+    opts: dict[str, object] = {
+        "args": list(CHROMIUM_ARGS), "headless": True,
+        "proxy": {"server": f"http://127.0.0.1:{dead_port}", "bypass": "<-loopback>"},
+        "env": {k: v for k, v in os.environ.items() if "proxy" not in k.lower()},
+    }
+    opts["channel" if kind == "channel" else "executable_path"] = value
+    return opts
+
+
+async def _print_all(jobs: list[Job], workers: int,
+                     progress: ProgressFn | None) -> list[TpsError | None]:
+    from playwright.async_api import async_playwright
+
+    results: list[TpsError | None] = [None] * len(jobs)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(len(jobs)):
+        queue.put_nowait(i)
+    done = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead:
+        dead.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
+        async with async_playwright() as pw:
+            try:
+                browser = await pw.chromium.launch(**_launch_options(dead.getsockname()[1]))
+            except Exception as exc:  # a broken or wrong browser: one clear error
+                raise TpsError(f"เปิด Chromium ไม่สำเร็จ: {_first_line(exc)} — {INSTALL_HINT[0]}",
+                               f"Chromium could not start: {_first_line(exc)}. "
+                               f"{INSTALL_HINT[1]}") from exc
+            try:
+                context = await browser.new_context(
+                    java_script_enabled=False, offline=True, service_workers="block",
+                    accept_downloads=False, bypass_csp=False)
+                await context.route("**/*", lambda route: route.abort("blockedbyclient"))
+
+                async def worker() -> None:
+                    nonlocal done
+                    page = await context.new_page()
+                    while not queue.empty():
+                        i = queue.get_nowait()
+                        try:
+                            await asyncio.wait_for(_print_one(page, jobs[i]), PAGE_TIMEOUT)
+                        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run
+                            results[i] = _as_error(exc)
+                            await page.close()
+                            page = await context.new_page()
+                        done += 1
+                        if progress is not None:
+                            progress(done, len(jobs))
+                    await page.close()
+
+                await asyncio.gather(*(worker() for _ in range(workers)))
+            finally:
+                await browser.close()
+    return results
+
+
+async def _print_one(page: object, job: Job) -> None:
+    # shared with WeasyPrint: print.css (A4, margins, header, "หน้า N / M") after the page's CSS
+    from tps_batch.pdf import header_css, inject, print_css
+
+    head = f"<style>{font_face_css()}\n{print_css()}\n{header_css(job)}</style>"
+    await page.set_content(inject(job.html, head=head),  # type: ignore[attr-defined]
+                           wait_until="load")
+    pdf = await page.pdf(  # type: ignore[attr-defined]
+        print_background=True, prefer_css_page_size=True, outline=job.outline,
+        tagged=job.outline)
+    if not pdf.startswith(b"%PDF-"):
+        raise RuntimeError("the browser returned no PDF")
+    atomic_write(job.out, pdf)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+def _as_error(exc: BaseException) -> TpsError:
+    if isinstance(exc, TpsError):
+        return exc
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return TpsError(f"Chromium สร้าง PDF ไม่เสร็จใน {PAGE_TIMEOUT:g} วินาที",
+                        f"Chromium did not finish the PDF within {PAGE_TIMEOUT:g} s")
+    return TpsError(f"Chromium สร้าง PDF ไม่สำเร็จ: {_first_line(exc)}",
+                    f"Chromium could not write the PDF: {_first_line(exc)}")
