@@ -41,7 +41,7 @@ from tps_batch.lock import workspace_lock
 from tps_batch.plan import stop_on_errors
 from tps_batch.read import Submission
 from tps_batch.settings import Settings
-from tps_batch.workers import IsolatedPool, prefetch, run_isolated
+from tps_batch.workers import IsolatedPool, address_space_cap, prefetch, run_isolated
 
 BATCH = 500
 MIN_BATCH = 50
@@ -92,11 +92,28 @@ def limits_of(ws: Settings) -> GuardLimits:
 def checking_pool(ws: Settings | None) -> IsolatedPool:
     """The isolated workers that check files; with a workspace, each loads its plan first."""
     plan = ws.path("plan") if ws else None
+    if ws is not None and ws.parse_memory_mb > 0 and not address_space_cap():
+        _note_no_cap(ws)
     return IsolatedPool(check_file, workers=ws.workers if ws else 2,
                         timeout_s=ws.parse_timeout_s if ws else 30.0,
                         memory_mb=ws.parse_memory_mb if ws else 1024,
                         initializer=load_plan,
                         initargs=(str(plan) if plan and plan.is_file() else None,))
+
+
+_noted: set[str] = set()
+
+
+def _note_no_cap(ws: Settings) -> None:
+    """Say once per workspace and process, in logs/tps.log, that workers run uncapped."""
+    if str(ws.workspace) not in _noted:
+        _noted.add(str(ws.workspace))
+        from tps_batch.run import logger
+
+        logger(ws).warning(
+            "no RLIMIT_AS on this platform: workers are held to the time limit (%g s) and "
+            "a memory watch (%d MB) instead of an address-space cap",
+            ws.parse_timeout_s, ws.parse_memory_mb)
 
 
 def check_many(tasks: Iterable[CheckTask], ws: Settings | None,

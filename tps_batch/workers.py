@@ -144,8 +144,6 @@ class IsolatedPool:
         self.busy: dict[Connection, _Worker] = {}
         self.exhausted = False
         self.closed = False  # shut down: a pool serves one run, never a second
-        if memory_mb > 0 and not address_space_cap():
-            _note_no_cap(memory_mb)
 
     def start(self) -> IsolatedPool:
         """Launch the workers now instead of at the first item."""
@@ -275,20 +273,6 @@ class IsolatedPool:
             worker.stop()
         self.idle.clear()
         self.busy.clear()
-
-
-_noted: list[bool] = []
-
-
-def _note_no_cap(memory_mb: int) -> None:
-    """Say once per process that workers run without an address-space cap."""
-    if not _noted:
-        _noted.append(True)
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "no RLIMIT_AS on this platform: workers are held to the time limit and a "
-            "memory watch of %d MB instead of an address-space cap", memory_mb)
 
 
 def _describe_exit(code: int | None) -> str:
