@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("plan", "path", "plan.xlsx", "ไฟล์แผนปฏิบัติการ", "The action plan workbook"),
     Setting("inbox", "path", "inbox", "โฟลเดอร์รับไฟล์ (ไฟล์จะถูกย้ายออกเมื่ออ่านแล้ว)",
             "Drop folder; files are moved out once handled"),
+    Setting("settle_s", "float", 60.0, "รอให้ไฟล์นิ่งก่อนอ่าน (วินาที): ไฟล์ที่เพิ่งเปลี่ยนจะรออ่านรอบถัดไป",
+            "Settle time (seconds): a file changed more recently waits for the next run, "
+            "so a copy still in progress is never read half-written", minimum=0),
     Setting("watched", "paths", [], "โฟลเดอร์ที่กลุ่มแก้ไขไฟล์อยู่ (ไฟล์คงอยู่ที่เดิม)",
             "Watched folders: files stay, changed files are read again"),
     Setting("archive", "path", "archive", "โฟลเดอร์เก็บต้นฉบับที่รับแล้ว",
