@@ -121,6 +121,13 @@ PLAN_ROWS: dict[str, list[dict[str, Any]]] = {
         {"fiscal_year": FY, "quarter": q, "scope": "ภาพรวม", "target_percent": p}
         for q, p in ((1, 30), (2, 54), (3, 77), (4, 94))
     ],
+    # P02 was approved 120,000 from สพฐ.; the allocation came as 50,000 from สพป. instead
+    "allocations": [
+        {"code": "P02", "source": "สพฐ.", "allocated": 0, "effective": dt.date(2023, 10, 1),
+         "note": "ไม่ได้รับจัดสรรจาก สพฐ."},
+        {"code": "P02", "source": "สพป.", "allocated": 50000, "effective": dt.date(2023, 10, 1),
+         "note": "สพป. จัดสรรแทน"},
+    ],
 }
 
 GOOD_VALUES: dict[str, Any] = {
@@ -157,7 +164,8 @@ def make_workspace(path: Path, **overrides: Any) -> settings.Settings:
     path.mkdir(parents=True, exist_ok=True)
     for folder in ("inbox", "archive", "rejected", "output", "workbooks"):
         (path / folder).mkdir(exist_ok=True)
-    values = {"office_name": "สพป.ทดสอบ เขต 1", "fiscal_year": FY, **overrides}
+    # files made by a test are taken at once (settle_s: tests of settling set their own)
+    values = {"office_name": "สพป.ทดสอบ เขต 1", "fiscal_year": FY, "settle_s": 0, **overrides}
     (path / "tps.toml").write_text(settings.render_toml(values), encoding="utf-8")
     write_plan(path / "plan.xlsx", PLAN_ROWS)
     return settings.load(path)
