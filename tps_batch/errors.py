@@ -53,8 +53,13 @@ _define("file-too-large", "error", "guard",
         "File is {size_mb} MB, over the {limit_mb} MB limit")
 _define("empty-file", "error", "guard", "ไฟล์ว่างเปล่า (0 ไบต์)", "File is empty (0 bytes)")
 _define("not-a-spreadsheet", "error", "guard",
-        "ไฟล์นี้ไม่ใช่สมุดงาน Excel (.xlsx): {detail}",
+        "ไฟล์นี้ไม่ใช่สมุดงาน Excel (.xlsx): {detail_th}",
         "This file is not an Excel workbook (.xlsx): {detail}")
+_define("symlink-not-followed", "error", "guard",
+        "ไฟล์นี้เป็นทางลัด (symbolic link) ไปยัง {target} ระบบไม่เปิดตามทางลัด "
+        "กรุณาวางไฟล์จริงในโฟลเดอร์รับไฟล์",
+        "This is a symbolic link to {target}; links are not followed: put the file itself "
+        "in the inbox")
 _define("legacy-xls", "error", "guard",
         "ไฟล์ Excel รุ่นเก่า (.xls) ไม่รองรับ กรุณาบันทึกเป็น .xlsx แล้วส่งใหม่",
         "Legacy Excel file (.xls) is not supported; save it as .xlsx and send again")
@@ -115,19 +120,47 @@ _define("missing-required", "error", "read",
 _define("wrong-type", "error", "read",
         "{label_th}: '{value}' ไม่ใช่{type_th}", "{label_en}: '{value}' is not {type_en}")
 _define("bad-date", "error", "read",
-        "{label_th}: '{value}' ไม่ใช่วันที่ที่ถูกต้อง ({reason})",
-        "{label_en}: '{value}' is not a valid date ({reason})")
+        "{label_th}: '{value}' ไม่ใช่วันที่ที่ถูกต้อง ({reason_th})",
+        "{label_en}: '{value}' is not a valid date ({reason_en})")
 _define("ambiguous-date", "error", "read",
-        "{label_th}: วันที่ '{value}' กำกวม ({reason})",
-        "{label_en}: date '{value}' is ambiguous ({reason})")
+        "{label_th}: วันที่ '{value}' กำกวม ({reason_th})",
+        "{label_en}: date '{value}' is ambiguous ({reason_en})")
 _define("not-in-choices", "error", "read",
         "{label_th}: '{value}' ไม่อยู่ในรายการที่เลือกได้ ({choices})",
         "{label_en}: '{value}' is not one of the allowed values ({choices})")
+_define("not-in-choices-near", "error", "read",
+        "{label_th}: '{value}' ไม่อยู่ในรายการที่เลือกได้ หมายถึง '{suggestion}' หรือไม่?",
+        "{label_en}: '{value}' is not one of the allowed values; did you mean '{suggestion}'?")
+_define("layout-moved", "error", "read",
+        "ตาราง{label_th}: หัวตารางอยู่ที่แถว {found_row} แทนที่จะเป็นแถว {row} "
+        "(มีการ{what_th}เหนือตาราง) ระบบจึงอ่านตารางนี้ไม่ได้ กรุณาใช้แบบฟอร์มของสำนักงาน",
+        "Table {label_en}: its header is in row {found_row} instead of row {row} "
+        "({what_en} above the table), so the table was not read; please use the template")
+_define("layout-changed", "error", "read",
+        "ตาราง{label_th}: หัวคอลัมน์ {cell} เป็น '{value}' แทนที่จะเป็น '{expected}' "
+        "(คอลัมน์ถูกย้าย เปลี่ยนชื่อ หรือแทรก) ระบบจึงอ่านตารางนี้ไม่ได้ กรุณาใช้แบบฟอร์มของสำนักงาน",
+        "Table {label_en}: the column header in {cell} reads '{value}' instead of "
+        "'{expected}' (a column was moved, renamed or inserted), so the table was not read; "
+        "please use the template")
+_define("blank-row-skipped", "warning", "read",
+        "ตาราง{label_th}: แถว {row} ว่าง ข้ามไปอ่านแถวถัดไป",
+        "Table {label_en}: row {row} is blank and was skipped")
+_define("formula-without-value", "error", "read",
+        "{label_th}: เป็นสูตร ({formula}) ที่ไม่มีค่าบันทึกไว้ กรุณาเปิดไฟล์ใน Excel แล้วบันทึกใหม่",
+        "{label_en}: formula ({formula}) without a saved value: open and save the file in Excel")
+_define("formula-error", "error", "read",
+        "{label_th}: สูตรให้ผลเป็นข้อผิดพลาด {value}", "{label_en}: the formula gives the error {value}")
+_define("text-was-number", "warning", "read",
+        "{label_th}: ช่องนี้ควรเป็นข้อความ แต่มี{kind_th} จึงบันทึกเป็น '{value}'",
+        "{label_en}: text was expected but the cell holds a {kind_en}; stored as '{value}'")
 _define("table-truncated", "warning", "read",
         "ตาราง{label_th}มีเกิน {max_rows} แถว อ่านเฉพาะ {max_rows} แถวแรก",
         "Table {label_en} has more than {max_rows} rows; only the first {max_rows} were read")
 
 # --- validate: rules across cells and against the plan ----------------------------------
+_define("plan-checks-skipped", "warning", "validate",
+        "ไม่ได้ตรวจเทียบกับแผนปฏิบัติการ (ไม่มีไฟล์แผน): {checks_th}",
+        "Not checked against the action plan (no plan file): {checks_en}")
 _define("unknown-group", "error", "validate",
         "ไม่พบกลุ่ม '{value}' ในแผนปฏิบัติการ", "Group '{value}' is not in the action plan")
 _define("unknown-project", "error", "validate",
