@@ -433,10 +433,31 @@ def _sniff_other(head: bytes) -> tuple[str, str]:
     return "unknown", "an unrecognised file format"
 
 
+_WHAT_TH = {
+    "an empty zip archive": "ไฟล์ zip ว่าง",
+    "an OLE document without a workbook (Word, ...)": "เอกสาร OLE ที่ไม่มีสมุดงาน (เช่น Word)",
+    "a Word document (.docx)": "เอกสาร Word (.docx)",
+    "a PowerPoint file (.pptx)": "ไฟล์ PowerPoint (.pptx)",
+    "a zip archive without xl/workbook.xml": "ไฟล์ zip ที่ไม่มีสมุดงาน (xl/workbook.xml)",
+    "a PDF document": "เอกสาร PDF", "a PNG image": "รูปภาพ PNG", "a JPEG image": "รูปภาพ JPEG",
+    "a GIF image": "รูปภาพ GIF", "a RAR archive": "ไฟล์บีบอัด RAR",
+    "a 7-Zip archive": "ไฟล์บีบอัด 7-Zip", "a gzip file": "ไฟล์บีบอัด gzip",
+    "an HTML page (a web export, not a real workbook)":
+        "หน้าเว็บ HTML (ไฟล์ที่ส่งออกจากเว็บ ไม่ใช่สมุดงานจริง)",
+    "an Excel 2003 XML spreadsheet": "ตารางงาน Excel 2003 แบบ XML",
+    "a plain text file (CSV?)": "ไฟล์ข้อความธรรมดา (อาจเป็น CSV)",
+    "an unrecognised file format": "ไฟล์รูปแบบที่ไม่รู้จัก",
+}
+
+
 def _not_spreadsheet(path: Path, kind: str, what: str) -> GuardResult:
+    """The receipt names what the file is, in Thai and in English, each line whole."""
     suffix = path.suffix.lower()
+    what_th = _WHAT_TH.get(what, what)
     detail = f"{what}, named {suffix}" if suffix else what
-    return GuardResult([make("not-a-spreadsheet", file=path.name, detail=detail)], kind)
+    detail_th = f"{what_th} ตั้งชื่อเป็น {suffix}" if suffix else what_th
+    return GuardResult([make("not-a-spreadsheet", file=path.name, detail=detail,
+                             detail_th=detail_th)], kind)
 
 
 def _mb(size: float) -> str:

@@ -127,7 +127,7 @@ def convert(value: Any, typ: str, choices: tuple, place: Place | TableCell,
             except thai.DateParseError as exc:
                 code = "ambiguous-date" if exc.ambiguous else "bad-date"
                 findings.append(place.finding(code, value=_show(value),
-                                              reason=f"{exc.reason_th} / {exc.reason_en}"))
+                                              reason_th=exc.reason_th, reason_en=exc.reason_en))
                 return None
         if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta, bool)):
             raise ValueError(value)
