@@ -37,6 +37,7 @@ from tps_batch.atomic import atomic_write
 from tps_batch.errors import TpsError
 
 PAGE_TIMEOUT = 60.0  # seconds for one document: a nightly run must not hang on one report
+REVISIONS = 2  # reprints a document's revise() may ask for (page numbers settle in one)
 FONT_FAMILY = "TPS Sarabun"
 #: Sarabun draws its glyphs about 1.5 times the size TH Sarabun New does at the same point
 #: size (x-height 0.50 em against 0.33 em); scaled to 66 %, "16pt" prints as the official
@@ -79,7 +80,10 @@ class Job:
     office: str = ""
     title: str = ""
     as_of: str = ""
-    outline: bool = False  # PDF bookmarks from the headings (h1-h3)
+    outline: bool = False  # PDF bookmarks from the headings
+    #: Given the printed PDF, the HTML to print instead (None: keep it). The annual report
+    #: fills its สารบัญ's page numbers from the first print's bookmarks this way.
+    revise: Callable[[bytes], str | None] | None = None
 
 
 # --- the browser ------------------------------------------------------------------------
@@ -251,13 +255,18 @@ async def _print_one(page: object, job: Job) -> None:
     from tps_batch.pdf import header_css, inject, print_css
 
     head = f"<style>{font_face_css()}\n{print_css()}\n{header_css(job)}</style>"
-    await page.set_content(inject(job.html, head=head),  # type: ignore[attr-defined]
-                           wait_until="load")
-    pdf = await page.pdf(  # type: ignore[attr-defined]
-        print_background=True, prefer_css_page_size=True, outline=job.outline,
-        tagged=job.outline)
-    if not pdf.startswith(b"%PDF-"):
-        raise RuntimeError("the browser returned no PDF")
+    html: str | None = job.html
+    for _ in range(REVISIONS + 1):
+        if html is None:
+            break
+        await page.set_content(inject(html, head=head),  # type: ignore[attr-defined]
+                               wait_until="load")
+        pdf = await page.pdf(  # type: ignore[attr-defined]
+            print_background=True, prefer_css_page_size=True, outline=job.outline,
+            tagged=job.outline)
+        if not pdf.startswith(b"%PDF-"):
+            raise RuntimeError("the browser returned no PDF")
+        html = job.revise(pdf) if job.revise is not None else None
     atomic_write(job.out, pdf)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from tps_batch import thai
 from tps_batch.atomic import atomic_path
 from tps_batch.errors import TpsError
+from tps_batch.progress import terminal_progress
 from tps_batch.reports import charts
 from tps_batch.reports.completeness import completeness_rows
 from tps_batch.reports.data import ReportData, load
@@ -89,35 +90,64 @@ class _Writer:
                  out: Path):
         self.ws, self.data, self.formats, self.result = ws, data, formats, result
         self.out = out
+        self.jobs: list[tuple[Any, Any]] = []  # (pdf.Job, on_done) printed by flush()
+        self.finish: list[Any] = []  # called after flush (the per-project cache is saved)
         self.base = {"office_name": data.office_name, "fiscal_year": data.fiscal_year,
                      "as_of": data.as_of, "as_of_text": data.as_of_text, "pdf": False,
                      "kinds": KINDS}
 
     def html_pdf(self, template: str | Path, stem: Path, title: str, *,
-                 formats: set[str] | None = None, **context: Any) -> None:
+                 formats: set[str] | None = None, on_done: Any = None,
+                 **context: Any) -> None:
         formats = self.formats if formats is None else formats
         ctx = {**self.base, "title": title, **context}
         if "html" in formats:
             _html(template, stem.with_suffix(".html"), **ctx)
             self.result.written.append(stem.with_suffix(".html"))
-        if "pdf" in formats:
-            self.pdf(template, stem.with_suffix(".pdf"), title, ctx)
+        if "pdf" in formats and self.ws.pdf_engine != "none":
+            self.pdf(template, stem.with_suffix(".pdf"), title, ctx, on_done)
+        elif on_done is not None:
+            on_done()
 
-    def pdf(self, template: str | Path, path: Path, title: str, ctx: dict[str, Any]) -> bool:
-        from tps_batch.pdf import render_pdf
+    def pdf(self, template: str | Path, path: Path, title: str, ctx: dict[str, Any],
+            on_done: Any = None) -> None:
+        """Queue one PDF; :meth:`flush` prints the queue with one browser, in parallel.
+        ``on_done()`` runs once the PDF is written (the per-project cache records it)."""
+        from tps_batch.pdf import Job
+        from tps_batch.reports.document import toc_reviser
 
-        engine = self.ws.pdf_engine
-        if engine == "none":
-            return False
+        if self.ws.pdf_engine == "none":
+            return
+        ctx = {**ctx, "pdf": True}
+        job = Job(render(template, **ctx), path, self.data.office_name, title,
+                  f"ข้อมูล ณ วันที่ {ctx['as_of_text']}")
+        if "toc" in ctx:  # a document with a สารบัญ: bookmarks, then the page numbers
+            job.outline = True
+            job.revise = toc_reviser(lambda pages: render(template, **{**ctx,
+                                                                      "toc_pages": pages}),
+                                     ctx["toc"])
+        self.jobs.append((job, on_done))
+
+    def flush(self, progress: Any = None) -> None:
+        """Print every queued PDF; a failed one is listed in ``failures``, never fatal."""
+        from tps_batch.pdf import render_many
+
+        jobs, self.jobs = self.jobs, []
+        if not jobs:
+            return
         try:
-            render_pdf(render(template, **{**ctx, "pdf": True}), path, engine=engine,
-                       title=title, office_name=self.data.office_name,
-                       as_of_text=f"ข้อมูล ณ วันที่ {ctx['as_of_text']}")
-        except TpsError as exc:
-            self.result.failures.append(f"{path.name}: {exc.message_th} ({exc.message_en})")
-            return False
-        self.result.written.append(path)
-        return True
+            errors = render_many([j for j, _ in jobs], engine=self.ws.pdf_engine,
+                                 progress=progress)
+        except TpsError as exc:  # no engine here: every PDF fails with the same hint
+            errors = [exc] * len(jobs)
+        for (job, on_done), exc in zip(jobs, errors, strict=True):
+            if exc is not None:
+                self.result.failures.append(f"{job.out.name}: {exc.message_th} "
+                                            f"({exc.message_en})")
+                continue
+            self.result.written.append(job.out)
+            if on_done is not None:
+                on_done()
 
     def xlsx(self, path: Path, title_th: str, sheets: list[Any]) -> None:
         from tps_batch.excel_report import write_excel
@@ -143,8 +173,12 @@ class _Writer:
 
 
 def generate(ws: Settings, *, as_of: dt.date | None = None,
-             formats: tuple[str, ...] = FORMATS, only: tuple[str, ...] = ()) -> ReportResult:
+             formats: tuple[str, ...] = FORMATS, only: tuple[str, ...] = (),
+             progress: Any = "auto") -> ReportResult:
     """Write the reports named in ``only`` (default: all) under ``output/<fiscal year>/``.
+
+    PDFs are printed last, all at once (one browser, pages in parallel); ``progress``
+    (``progress(done, total)``) follows them: "auto" draws a line on a terminal only.
 
     Each aggregation is computed once, and only if a wanted report needs it.
     """
@@ -156,6 +190,9 @@ def generate(ws: Settings, *, as_of: dt.date | None = None,
     w = _Writer(ws, data, set(formats), result, ctx.out)
     for report in wanted:
         w.report(report, ctx)
+    w.flush(terminal_progress() if progress == "auto" else progress)
+    for finish in w.finish:
+        finish()
     return result
 
 
@@ -307,17 +344,20 @@ def _projects(w: _Writer, ctx: RunContext) -> None:
         if cache.get(p["code"]) == key and all(o.exists() for o in outputs):
             w.result.skipped += 1
             continue
-        before = len(w.result.failures)
         project = project_context(data, p["code"])
+        cache.pop(p["code"], None)  # recorded again once every output is written
         # the page shows the report's own data date, not today's: unchanged input, same page
         w.html_pdf("project.html", stem, f"รายงานผลการดำเนินงานโครงการ {p['code']}",
                    formats=formats, project=project,
-                   as_of_text=thai.format_date_long(project["as_of"]))
-        if len(w.result.failures) == before:
-            cache[p["code"]] = key
-    with atomic_path(cache_path) as tmp:
-        tmp.write_text(json.dumps(cache, ensure_ascii=False, indent=0, sort_keys=True),
-                       encoding="utf-8")
+                   as_of_text=thai.format_date_long(project["as_of"]),
+                   on_done=lambda code=p["code"], key=key: cache.__setitem__(code, key))
+
+    def save() -> None:
+        with atomic_path(cache_path) as tmp:
+            tmp.write_text(json.dumps(cache, ensure_ascii=False, indent=0, sort_keys=True),
+                           encoding="utf-8")
+
+    w.finish.append(save)
 
 
 def _safe(code: str) -> str:
