@@ -275,8 +275,8 @@ def test_stored_fields_and_columns_are_the_union_over_layouts() -> None:
                     "strategy", "rationale"]
     roles = spec.SIGNOFF_ROLES
     assert [(r.key, r.label_th) for r in roles] == [
-        ("reporter", "ผู้รายงาน"), ("head", "ผู้อำนวยการกลุ่ม"),
-        ("deputy", "รองผู้อำนวยการ สพท.")]
+        ("reporter", "ผู้รายงาน"), ("head", "ผู้อำนวยการศูนย์"),
+        ("deputy", "รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา")]
     assert roles[1].fields == ("head_name", "head_position", "head_date")
 
     assert [f.key for f in spec.stored_fields(LAYOUTS_1_2)][4:6] == ["owner", "budget_code"]
@@ -452,7 +452,7 @@ def test_export_names_and_orders_columns_by_the_spec(reported, tmp_path: Path) -
                   for r in csv.DictReader(fh)}
     assert labels[("projects", "as_of")] == ("ข้อมูล ณ วันที่", "Data as of")
     assert labels[("activities", "budget_spent")] == ("ใช้จ่ายจริง (บาท)", "Budget spent (THB)")
-    assert "head = ผู้อำนวยการกลุ่ม" in labels[("signoffs", "role")][0]
+    assert "head = ผู้อำนวยการศูนย์" in labels[("signoffs", "role")][0]
     export(reported, tmp_path, fmt="xlsx")
     from python_calamine import CalamineWorkbook
 

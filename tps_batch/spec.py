@@ -94,9 +94,9 @@ def _c(key: str, th: str, en: str, typ: FieldType, required: bool = False,
 SIGNOFFS_1_1 = (
     SignoffRole("reporter", "ผู้รายงาน", "Reporter",
                 "reporter_name", "reporter_position", "reporter_date"),
-    SignoffRole("head", "ผู้อำนวยการกลุ่ม", "Centre/group director",
+    SignoffRole("head", "ผู้อำนวยการศูนย์", "Centre/group director",
                 "head_name", "head_position", "head_date"),
-    SignoffRole("deputy", "รองผู้อำนวยการ สพท.", "Deputy director",
+    SignoffRole("deputy", "รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา", "Deputy director",
                 "deputy_name", "deputy_position", "deputy_date"),
 )
 
