@@ -292,7 +292,10 @@ def status(workspace: Path, as_json: bool) -> None:
     if as_json:
         _json(data)
         return
-    click.echo(f"ไฟล์รอในกล่องรับ / waiting in inbox: {data['inbox_waiting']}")
+    from tps_batch.status import status_lines
+
+    lines = status_lines(data)
+    click.echo(lines[0])
     p = data["plan"]
     click.echo(f"แผนปฏิบัติการ / plan {p['file']}: ข้อผิดพลาด {p['errors']} · คำเตือน "
                f"{p['warnings']} (errors {p['errors']}, warnings {p['warnings']})"
@@ -305,13 +308,8 @@ def status(workspace: Path, as_json: bool) -> None:
     for f in p["findings"][:20]:
         _echo_finding(Finding(**{k: f[k] for k in ("code", "severity", "message_th",
                                                    "message_en", "file", "sheet", "cell")}))
-    click.echo("ข้อมูล / dataset: " + ", ".join(f"{k} {v}" for k, v in data["dataset"].items()))
-    click.echo(f"รอบถัดไป / next scheduled run: {data['next_run']}")
-    for r in data["runs"]:
-        click.echo(f"  #{r['id']} {r['started_at']} → {r['ended_at'] or '…'} {r['outcome']} "
-                   f"({r['trigger']}) {r['counts'] or ''}")
-    if not data["runs"]:
-        click.echo("ยังไม่เคยทำงาน / no runs yet")
+    for line in lines[1:]:
+        click.echo(line)
 
 
 @main.command()
