@@ -9,6 +9,8 @@ loads the plan once (cached by path and mtime), not once per file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,8 @@ def check_file(task: CheckTask) -> Checked:
     from tps_batch.guard import inspect
     from tps_batch.validate import validate
 
+    if os.path.islink(task.path):  # never followed: it could point anywhere on this machine
+        return _symlink(task)
     guarded = inspect(Path(task.path), task.limits, macros=task.macros)
     if task.sha256 is not None and _differs(guarded, task):
         return Checked(Submission(), changed=True)
@@ -89,3 +93,19 @@ def check_file(task: CheckTask) -> Checked:
     if task.annotate and sub.readable and data is not None and needs_annotation(sub.findings):
         annotated = annotated_copy(data, sub.findings)
     return Checked(sub, annotated)
+
+
+def _symlink(task: CheckTask) -> Checked:
+    """A symbolic link is judged as what it is (its target's name), never opened."""
+    from tps_batch import errors
+    from tps_batch.collect import link_bytes
+
+    try:
+        data = link_bytes(task.path)
+    except OSError:
+        return Checked(Submission(), changed=True)  # gone since it was hashed
+    if task.sha256 is not None and hashlib.sha256(data).hexdigest() != task.sha256:
+        return Checked(Submission(), changed=True)
+    finding = errors.make("symlink-not-followed", target=os.readlink(task.path))
+    finding.file = Path(task.path).name
+    return Checked(Submission(findings=[finding]))

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import signal
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from tps_batch import store
 from tps_batch.atomic import atomic_write, make_durable
-from tps_batch.collect import sha256_of
+from tps_batch.collect import link_bytes, sha256_of
 from tps_batch.errors import Finding
 from tps_batch.receipt import write_html
 from tps_batch.settings import Settings
@@ -86,7 +87,10 @@ def _load(engine: Engine, sids: list[int]) -> tuple[list[dict[str, Any]],
 
 
 def _read(path: str) -> bytes | None:
+    """The bytes that stand for an inbox file (a symbolic link: its target, not followed)."""
     try:
+        if os.path.islink(path):
+            return link_bytes(path)
         with open(path, "rb") as fh:
             return fh.read()
     except OSError:
@@ -173,11 +177,25 @@ def remove_originals(originals: list[tuple[str, str]]) -> None:
     very bytes that were kept. One that cannot be removed (open elsewhere, gone) stays for
     the next run, which finds it a duplicate; it never fails the run."""
     for source, digest in originals:
+        before = _stamp(source)
         data = _read(source)
-        if data is not None and hashlib.sha256(data).hexdigest() == digest:
+        # size and mtime unchanged around the read, and the very bytes hashed: a writer
+        # still appending (after the hash) keeps its file in the inbox for the next run
+        if (data is not None and before is not None and _stamp(source) == before
+                and before[0] == len(data) and hashlib.sha256(data).hexdigest() == digest):
             try:
                 os.unlink(source)
             except OSError as exc:
                 log.warning("could not remove %s from the inbox: %s", source, exc)
                 continue
             failpoint("unlinked")
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return len(link_bytes(path)), st.st_mtime_ns
+    return st.st_size, st.st_mtime_ns

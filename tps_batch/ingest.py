@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from tps_batch import errors, planhistory, store
 from tps_batch.atomic import make_durable
 from tps_batch.check import Checked, CheckTask, check_file, load_plan
-from tps_batch.collect import Candidate, collect, sha256_of
+from tps_batch.collect import Candidate, collect, prune_inbox, scan_inbox, sha256_of
 from tps_batch.fileaway import (
     failpoint,
     finish,
@@ -66,6 +66,8 @@ class IngestResult:
     duplicates: int = 0
     recovered: int = 0
     changed: int = 0  # rewritten between hashing and reading: left for the next run
+    waiting: int = 0  # still settling (being copied, or changed within settle_s): next run
+    owner_files: int = 0  # Excel's ~$ lock files beside open workbooks: skipped, counted
     seconds: float = 0.0
     submissions: list[dict[str, Any]] = field(default_factory=list)
 
@@ -81,6 +83,13 @@ class IngestResult:
         if self.changed:
             text += (f"; ไฟล์ถูกแก้ไขระหว่างอ่าน {self.changed} ไฟล์ จะอ่านในรอบถัดไป "
                      f"({self.changed} changed while being read, left for the next run)")
+        if self.waiting:
+            text += (f"; รอไฟล์นิ่ง {self.waiting} ไฟล์ จะอ่านในรอบถัดไป "
+                     f"({self.waiting} still being copied or just changed, left for the next "
+                     "run)")
+        if self.owner_files:
+            text += (f"; ข้ามไฟล์ล็อกของ Excel (~$) {self.owner_files} ไฟล์ "
+                     f"({self.owner_files} Excel owner files (~$) skipped)")
         return text
 
 
@@ -255,8 +264,10 @@ def _ingest(ws: Settings, engine: Engine, result: IngestResult,
     originals: list[tuple[str, str]] = []  # inbox files to remove once all is filed
     try:
         with contextlib.ExitStack() as stack:
+            inbox = scan_inbox(ws)
+            result.waiting, result.owner_files = len(inbox.settling), len(inbox.owner_files)
             with engine.connect() as conn:
-                candidates = collect(ws, conn)
+                candidates = collect(ws, conn, inbox)
                 # the workers start (and load the plan) while this process hashes the files
                 pool = stack.enter_context(checking_pool(ws)) if candidates else None
                 if pool is not None:
@@ -299,6 +310,7 @@ def _ingest(ws: Settings, engine: Engine, result: IngestResult,
                 _store_and_finish(ws, engine, batch, result, originals)
     finally:  # last (see fileaway), and after a failure too: these were all filed
         remove_originals(originals)
+        prune_inbox(ws)
     if later:  # identical to a file stored in this run, unless that one had changed
         with engine.connect() as conn:
             known = store.known_hashes(conn, [c.sha256 for c in later])
