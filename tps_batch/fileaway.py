@@ -50,7 +50,10 @@ def failpoint(name: str) -> None:
 def kept_rel(ws: Settings, sid: int, status: str, file_name: str) -> str:
     """Where the original is kept: archive/ or rejected/, a name no other file can take."""
     folder = ws.values["rejected" if status == "rejected" else "archive"]
-    return str(Path(folder) / str(ws.fiscal_year) / f"{sid:06d}-{safe_name(file_name, 80)}")
+    stem, ext = os.path.splitext(file_name)
+    ext = safe_name(ext, 12) if ext and len(ext) <= 12 else ""
+    name = safe_name(stem, 80) + (f".{ext}" if ext else "")  # a long name keeps its .xlsx
+    return str(Path(folder) / str(ws.fiscal_year) / f"{sid:06d}-{name}")
 
 
 def pending(engine: Engine) -> list[int]:
