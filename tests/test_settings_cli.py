@@ -27,7 +27,7 @@ def test_init_writes_a_loadable_commented_workspace(tmp_path: Path) -> None:
         assert (ws / folder).is_dir()
     loaded = settings.load(ws)
     assert loaded.fiscal_year == 2568
-    assert loaded.db_url.endswith("tps.sqlite")
+    assert loaded.db_url.endswith("tps.sqlite?timeout=30")  # db_lock_wait_s
     assert loaded.path("inbox") == (ws / "inbox").resolve()
     # a second init refuses to overwrite: usage error
     again = CliRunner().invoke(main, ["init", str(ws)])

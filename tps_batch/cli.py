@@ -42,6 +42,14 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except TpsError as exc:
             _fail(exc)
+        except Exception as exc:  # a full disk, a read-only folder, a locked database
+            from tps_batch.faults import explain, log_fault
+
+            fault = explain(exc)
+            if fault is None:
+                raise
+            log_fault(kwargs.get("workspace"), fault, f"tps {fn.__name__}")
+            _fail(fault)
     return wrapper
 
 

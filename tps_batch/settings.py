@@ -59,6 +59,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("output", "path", "output", "โฟลเดอร์รายงาน", "Output folder for reports"),
     Setting("database_url", "str", "", "ฐานข้อมูล (ว่าง = SQLite ในโฟลเดอร์งาน)",
             "SQLAlchemy URL; empty means the SQLite file tps.sqlite in the workspace"),
+    Setting("db_lock_wait_s", "float", 30.0,
+            "รอฐานข้อมูล SQLite ที่โปรแกรมอื่นล็อกไว้นานสุดกี่วินาที แล้วจึงหยุด",
+            "How long to wait for a SQLite dataset another program holds locked (seconds)",
+            minimum=0),
     Setting("run_time", "time", "02:00", "เวลาทำงานประจำคืน (HH:MM)", "Nightly run time, HH:MM"),
     Setting("timezone", "zone", "Asia/Bangkok", "เขตเวลา", "Time zone of run_time"),
     Setting("pdf_engine", "choice", "chromium",
@@ -150,7 +154,11 @@ class Settings:
         """The dataset's URL; a relative SQLite path is relative to the workspace."""
         from tps_batch.dataset import resolve_url
 
-        return resolve_url(self.values["database_url"], self.workspace)
+        url = resolve_url(self.values["database_url"], self.workspace)
+        if url.startswith("sqlite") and "timeout=" not in url:  # how long a locked file
+            wait = self.values.get("db_lock_wait_s", 30.0)       # is waited for
+            url += f"{'&' if '?' in url else '?'}timeout={wait:g}"
+        return url
 
     @property
     def output_dir(self) -> Path:
