@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from tps_batch import store
 from tps_batch.errors import TpsError
+from tps_batch.faults import explain
 from tps_batch.lock import workspace_lock
 from tps_batch.settings import Settings
 
@@ -78,6 +79,13 @@ def _stage(result: RunResult, log: logging.Logger, name: str,
         result.stages.append(StageResult(name, False, time.monotonic() - started, error=text))
         log.error("stage %s failed: %s", name, text)
     except Exception as exc:  # noqa: BLE001 - one stage's crash must not stop the others
+        fault = explain(exc)  # a full disk or a locked database: one line, no traceback
+        if fault is not None:
+            text = f"{fault.message_th} ({fault.message_en})"
+            result.stages.append(StageResult(name, False, time.monotonic() - started,
+                                             error=text))
+            log.error("stage %s failed: %s", name, text)
+            return
         text = f"{type(exc).__name__}: {exc}"
         result.stages.append(StageResult(name, False, time.monotonic() - started, error=text))
         log.error("stage %s crashed: %s\n%s", name, text, traceback.format_exc())
@@ -91,11 +99,19 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
 
     log = logger(ws)
     with workspace_lock(ws.workspace):
-        engine = store.connect(ws.db_url)
-        with engine.begin() as conn:
-            run_id = conn.execute(runs.insert().values(
-                started_at=dt.datetime.now().replace(microsecond=0), outcome="running",
-                trigger=trigger)).inserted_primary_key[0]
+        try:  # a dataset that cannot be opened or written: the log file is the run log
+            engine = store.connect(ws.db_url)
+            with engine.begin() as conn:
+                run_id = conn.execute(runs.insert().values(
+                    started_at=dt.datetime.now().replace(microsecond=0), outcome="running",
+                    trigger=trigger)).inserted_primary_key[0]
+        except Exception as exc:
+            fault = explain(exc)
+            if fault is None:
+                raise
+            log.error("run failed before it could be recorded in the dataset: %s (%s)",
+                      fault.message_th, fault.message_en)
+            raise fault from None
         log.info("run %s started (%s)", run_id, trigger)
         result = RunResult(run_id, "running")
         try:
@@ -156,12 +172,21 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
         failed = [s for s in result.stages if not s.ok]
         result.outcome = "ok" if not failed else (
             "failed" if len(failed) == len(result.stages) else "partial")
-        with engine.begin() as conn:
-            conn.execute(runs.update().where(runs.c.id == run_id).values(
-                ended_at=dt.datetime.now().replace(microsecond=0), outcome=result.outcome,
-                counts=result.counts,
-                error="\n".join(f"{s.name}: {s.error}" for s in failed) or None))
-        engine.dispose()
+        try:
+            with engine.begin() as conn:
+                conn.execute(runs.update().where(runs.c.id == run_id).values(
+                    ended_at=dt.datetime.now().replace(microsecond=0), outcome=result.outcome,
+                    counts=result.counts,
+                    error="\n".join(f"{s.name}: {s.error}" for s in failed) or None))
+        except Exception as exc:
+            fault = explain(exc)
+            if fault is None:
+                raise
+            result.outcome = "failed"  # the dataset took no record of it: the log has it
+            log.error("run %s could not be recorded in the dataset: %s (%s)", run_id,
+                      fault.message_th, fault.message_en)
+        finally:
+            engine.dispose()
         log.info("run %s ended: %s %s", run_id, result.outcome, result.counts)
     return result
 
