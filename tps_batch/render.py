@@ -36,7 +36,29 @@ def environment() -> Any:
     env.filters["thdate_long"] = thai.format_date_long
     env.filters["baht"] = lambda x: "" if _missing(x) else thai.format_baht(x)
     env.filters["num"] = lambda x: "" if _missing(x) else thai.format_number(x)
+    env.filters["thdate_range"] = date_range
+    env.filters["nobr"] = nobr
     return env
+
+
+def date_range(start: Any, end: Any = None) -> str:
+    """"4 พ.ย. 2566" for one day, "4 พ.ย. 2566 – 6 พ.ย. 2566" for several, "" for none."""
+    start, end = (None if _missing(start) else start), (None if _missing(end) else end)
+    if start is None or end is None or start == end:
+        day = start if start is not None else end
+        return "" if day is None else thai.format_date_short(day)
+    return f"{thai.format_date_short(start)} – {thai.format_date_short(end)}"
+
+
+def nobr(text: Any) -> Any:
+    """Each space-separated part of a name, code or date kept on one line: a line may break
+    between "นางสาวพรทิพย์" and "จันทร์เพ็ญ", never inside either (escaped, then marked up)."""
+    from markupsafe import Markup, escape
+
+    if _missing(text) or text == "":
+        return ""
+    return Markup(" ").join(Markup('<span class="nw">{}</span>').format(escape(part))
+                            for part in str(text).split())
 
 
 def render_html(name: str, **context: Any) -> str:

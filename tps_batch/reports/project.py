@@ -122,6 +122,9 @@ def _context(data: ReportData, code: str) -> dict[str, Any]:
     targets = _rows(data, "targets", sid)
     for t in targets:
         t["kind_th"] = choice_label(TARGET_KINDS, t["kind"])
+        t["target_text"] = _with_unit(t.get("target_value"), t.get("unit"))
+        t["achieved_text"] = _with_unit(t.get("achieved_value"), t.get("unit"))
+        t["met"] = _met(t.get("target_value"), t.get("achieved_value"))
     attachments = _rows(data, "attachments", sid)
     for a in attachments:
         a["kind_th"] = choice_label(ATTACHMENT_KINDS, a["kind"])
@@ -160,7 +163,43 @@ def _context(data: ReportData, code: str) -> dict[str, Any]:
         "problems": by_key.get("problems", []),
         "suggestions": by_key.get("suggestions", []),
         "attachments": attachments,
-        "signoffs": [{"role": r.key, "role_th": r.label_th, "role_en": r.label_en,
-                      **{k: v for k, v in signed.get(r.key, {}).items() if k != "role"}}
-                     for r in spec.SIGNOFF_ROLES],
+        "signoffs": [_signoff(data, p, r, signed.get(r.key, {})) for r in spec.SIGNOFF_ROLES],
     }
+
+
+#: Who signs in each of the seed form's blocks when the workbook leaves the name blank:
+#: the reporter is the project's owner, the centre's director the group's head in the plan.
+_SIGNER_FROM_PLAN = {"reporter": "owner", "head": "group_head"}
+#: The line under the name in the seed form when the workbook gives no position.
+_SEED_POSITION = {"reporter": "ผู้รับผิดชอบโครงการ"}
+
+
+def _signoff(data: ReportData, p: dict[str, Any], role: spec.SignoffRole,
+             signed: dict[str, Any]) -> dict[str, Any]:
+    out = {"role": role.key, "role_th": role.label_th, "role_en": role.label_en,
+           **{k: v for k, v in signed.items() if k != "role"}}
+    source = _SIGNER_FROM_PLAN.get(role.key)
+    if _blank(out.get("name")) and source:
+        group = data.plan.group(p["group"]) or {}
+        out["name"] = p["owner"] if source == "owner" else group.get("head")
+    if _blank(out.get("position")):
+        out["position"] = _SEED_POSITION.get(role.key)
+    return out
+
+
+def _with_unit(value: Any, unit: Any) -> str:
+    """A target as the form writes it: "ร้อยละ 80" (the unit before), "120 คน" (after)."""
+    if _blank(value):
+        return ""
+    number = thai.format_number(value)
+    unit = "" if _blank(unit) else str(unit).strip()
+    if unit in ("ร้อยละ", "%"):
+        return f"ร้อยละ {number}"
+    return f"{number} {unit}".strip()
+
+
+def _met(target: Any, achieved: Any) -> bool | None:
+    """บรรลุ when the achieved value reaches the target; None until both are known."""
+    if _blank(target) or _blank(achieved):
+        return None
+    return float(achieved) >= float(target)
