@@ -35,10 +35,23 @@ def _echo_finding(f: Any, *, err: bool = False) -> None:
     click.echo(f"      {f.message_en}", err=err)
 
 
+def _sweep(workspace: Path | None) -> None:
+    """Temp files that killed commands left behind go first, whatever the command."""
+    if workspace is None or not (Path(workspace) / "tps.toml").is_file():
+        return
+    from tps_batch.fileaway import sweep_stale_temporaries
+
+    try:
+        sweep_stale_temporaries(_settings(workspace))
+    except TpsError:  # unreadable settings: the command itself says so
+        pass
+
+
 def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _sweep(kwargs.get("workspace"))
             return fn(*args, **kwargs)
         except TpsError as exc:
             _fail(exc)
