@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
+import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +33,8 @@ def atomic_path(path: Path, *, fsync: bool = True) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", suffix=path.suffix,
+                               dir=path.parent)
     os.close(fd)
     os.chmod(tmp, _MODE)
     try:
@@ -63,7 +67,8 @@ def _create_temp(path: str) -> tuple[int, str]:
     try:  # mode 0o666 minus the umask: the same as _MODE, without a chmod
         return os.open(tmp, _CREATE, 0o666), tmp
     except FileExistsError:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=head or ".")
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", suffix=suffix,
+                                   dir=head or ".")
         os.chmod(tmp, _MODE)  # not fchmod: Windows has none
         return fd, tmp
 
@@ -127,3 +132,48 @@ def make_durable(paths: Iterable[str]) -> None:
         folders.add(os.path.dirname(os.path.abspath(path)))
     for folder in sorted(folders):
         fsync_path(folder, directory=True)
+
+
+_TEMP = re.compile(r"\.tmp-(\d+)-")
+STALE_AFTER_S = 3600.0  # a temp file whose writer cannot be identified, this old, is litter
+
+
+def _writer_gone(name: str, mtime: float) -> bool:
+    m = _TEMP.match(name)
+    if m is None or sys.platform == "win32":  # no safe liveness probe there: go by age
+        return time.time() - mtime > STALE_AFTER_S
+    pid = int(m.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
+
+
+def sweep_stale(folders: Iterable[Path]) -> int:
+    """Remove the temp files (``.tmp-<pid>-…``) that killed commands left in these
+    folders: those whose writer is no longer running. Safe without the workspace lock, so
+    every command can do it first (a running one's temp files are left alone)."""
+    removed = 0
+    stack = [str(f) for f in folders]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    if entry.name.startswith(".tmp-"):
+                        try:
+                            if entry.is_file(follow_symlinks=False) and _writer_gone(
+                                    entry.name, entry.stat(follow_symlinks=False).st_mtime):
+                                os.unlink(entry.path)
+                                removed += 1
+                        except OSError:
+                            pass
+                    elif entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return removed

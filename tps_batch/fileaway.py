@@ -71,6 +71,15 @@ def sweep_temporaries(ws: Settings) -> None:
                 tmp.unlink(missing_ok=True)
 
 
+def sweep_stale_temporaries(ws: Settings) -> int:
+    """At the start of every command: temp files of killed commands anywhere in the
+    workspace's own folders (a SIGKILLed ``tps report`` leaves ``.tmp-*.pdf``)."""
+    from tps_batch.atomic import sweep_stale
+
+    return sweep_stale(ws.path(k) for k in ("output", "archive", "rejected", "inbox",
+                                            "workbooks"))
+
+
 def _load(engine: Engine, sids: list[int]) -> tuple[list[dict[str, Any]],
                                                      dict[int, list[Finding]]]:
     s, f = store.submissions, store.findings
