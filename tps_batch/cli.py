@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -81,7 +82,54 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_USAGE_TH = (  # click's English messages, said in Thai (the English follows on its own line)
+    (re.compile(r"No such command '(.+?)'"), "ไม่มีคำสั่ง '{0}'"),
+    (re.compile(r"No such option[:]? '?([^'\s]+)'?"), "ไม่มีตัวเลือก {0}"),
+    (re.compile(r"Missing argument '(.+?)'"), "ขาดค่า {0}"),
+    (re.compile(r"Missing option '(.+?)'"), "ขาดตัวเลือก {0}"),
+    (re.compile(r"Invalid value for '(.+?)'"), "ค่าของ {0} ไม่ถูกต้อง"),
+    (re.compile(r"Got unexpected extra arguments? \((.+?)\)"), "มีค่าเกินมา ({0})"),
+    (re.compile(r"Option '(.+?)' requires an argument"), "ตัวเลือก {0} ต้องมีค่าตามหลัง"),
+    (re.compile(r"Missing command"), "ยังไม่ได้ระบุคำสั่ง"),
+)
+
+
+def usage_th(message: str) -> str:
+    for pattern, th in _USAGE_TH:
+        m = pattern.search(message)
+        if m:
+            return th.format(*m.groups())
+    return "คำสั่งไม่ถูกต้อง"
+
+
+class _ThaiUsageGroup(click.Group):
+    """Usage errors in Thai with English beside (click says them in English only)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            message = exc.format_message()
+            if exc.ctx is not None:
+                click.echo(exc.ctx.get_usage(), err=True)
+            command = exc.ctx.command_path if exc.ctx is not None else "tps"
+            click.echo(f"ใช้คำสั่งไม่ถูกต้อง: {usage_th(message)} (ดูวิธีใช้: {command} --help)\n"
+                       f"Usage error: {message} (see {command} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("ยกเลิก / Aborted", err=True)
+            sys.exit(1)
+        sys.exit(0)
+
+
+@click.group(cls=_ThaiUsageGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tps-batch")
 def main() -> None:
     """TPS batch — ติดตามโครงการตามแผนปฏิบัติการ จากสมุดงาน Excel สู่รายงานผู้บริหาร.
@@ -109,14 +157,27 @@ def init(directory: Path, office_name: str | None, fiscal_year: int | None) -> N
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", type=int, default=2567, show_default=True, help="random seed")
 @click.option("--fiscal-year", type=int, default=2567, show_default=True)
+@click.option("--force", is_flag=True, help="ลบตัวอย่างเดิมแล้วสร้างใหม่ / replace an existing "
+              "demo workspace")
 @handles_errors
-def demo(directory: Path, seed: int, fiscal_year: int) -> None:
+def demo(directory: Path, seed: int, fiscal_year: int, force: bool) -> None:
     """สร้างโฟลเดอร์งานตัวอย่าง / Create a demo workspace with a plan and filled workbooks."""
     from tps_batch.demo import create_demo
 
     if directory.exists() and any(directory.iterdir()):
-        raise TpsError(f"โฟลเดอร์ {directory} มีไฟล์อยู่แล้ว", f"{directory} is not empty",
-                       exit_code=2)
+        if not force:
+            raise TpsError(f"โฟลเดอร์ {directory} มีไฟล์อยู่แล้ว (ใช้ --force เพื่อสร้างตัวอย่างใหม่แทน)",
+                           f"{directory} is not empty (--force replaces a demo workspace)",
+                           exit_code=2)
+        from tps_batch.demo import MANIFEST_FILE
+
+        if not (directory / MANIFEST_FILE).is_file():  # never wipe an office's workspace
+            raise TpsError(f"โฟลเดอร์ {directory} ไม่ใช่โฟลเดอร์ตัวอย่าง จึงไม่ลบ",
+                           f"{directory} is not a demo workspace; not replacing it",
+                           exit_code=2)
+        import shutil
+
+        shutil.rmtree(directory)
     manifest = create_demo(directory, seed=seed, fiscal_year=fiscal_year)
     click.echo(f"สร้างตัวอย่างแล้ว / demo created: {directory} — "
                f"{len(manifest.projects)} projects in the plan, "
@@ -228,12 +289,14 @@ def ingest(workspace: Path, as_json: bool) -> None:
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--all", "history", is_flag=True, help="รวมฉบับเก่า / include superseded history")
+@click.option("--raw", is_flag=True, help="CSV ตามข้อมูลจริง ไม่ใส่ ' หน้าข้อความที่ดูเหมือนสูตร / "
+              "CSV text as stored, without the apostrophe before formula-like text")
 @handles_errors
-def export(workspace: Path, fmt: str, out: Path, history: bool) -> None:
+def export(workspace: Path, fmt: str, out: Path, history: bool, raw: bool) -> None:
     """ส่งออกข้อมูลรวม / Export the consolidated dataset (CSV per table, or one workbook)."""
     from tps_batch.export import export as run_export
 
-    paths = run_export(_settings(workspace), out, fmt=fmt, current_only=not history)
+    paths = run_export(_settings(workspace), out, fmt=fmt, current_only=not history, raw=raw)
     click.echo(f"ส่งออก {len(paths)} ไฟล์ / exported {len(paths)} file(s) to {out}")
 
 
@@ -251,10 +314,10 @@ class _ReportsOption(click.Option):
 
 @main.command()
 @workspace_option
-@click.option("--as-of", "as_of", help="ข้อมูล ณ วันที่ / as-of date (default: today), "
-              "e.g. 2024-05-15 or 15/05/2567")
-@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True,
-              help="comma-separated: xlsx, html, pdf")
+@click.option("--as-of", "as_of", help="ข้อมูล ณ วันที่ / as-of date (default: today, at most "
+              "the fiscal year's last day), e.g. 2024-05-15 or 15/05/2567")
+@click.option("--format", "formats", default="xlsx,html,pdf,json", show_default=True,
+              help="comma-separated: xlsx, html, pdf, json")
 @click.option("--only", default="", cls=_ReportsOption)
 @handles_errors
 def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
@@ -265,7 +328,8 @@ def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
     bad = [f for f in fmts if f not in FORMATS]
     if bad:
         raise click.BadParameter(f"unknown format(s) {', '.join(bad)}", param_hint="--format")
-    result = generate(_settings(workspace), as_of=parse_as_of(as_of), formats=fmts,
+    result = generate(_settings(workspace), as_of=parse_as_of(as_of) if as_of else None,
+                      formats=fmts,
                       only=tuple(n.strip() for n in only.split(",") if n.strip()))
     click.echo(f"เขียนรายงาน {len(result.written)} ไฟล์ (ไม่เปลี่ยน {result.skipped}) / "
                f"wrote {len(result.written)} file(s), {result.skipped} unchanged")
@@ -279,8 +343,9 @@ def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
 @main.command()
 @workspace_option
 @click.option("--as-of", "as_of", help="ข้อมูล ณ วันที่ของรายงาน / reports' as-of date "
-              "(default: today)")
-@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True)
+              "(default: today, at most the fiscal year's last day)")
+@click.option("--format", "formats", default="xlsx,html,pdf,json", show_default=True,
+              help="comma-separated: xlsx, html, pdf, json (json is always written)")
 @handles_errors
 def run(workspace: Path, as_of: str | None, formats: str) -> None:
     """รอบงานประจำคืน / One nightly cycle: mail in, ingest, report, mail out."""

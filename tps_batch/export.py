@@ -90,7 +90,21 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def export(ws: Settings, out: Path, *, fmt: str = "csv", current_only: bool = True) -> list[Path]:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (``=cmd|' /C calc'!A0``) gets a leading
+    apostrophe, as OWASP advises for CSV; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export(ws: Settings, out: Path, *, fmt: str = "csv", current_only: bool = True,
+           raw: bool = False) -> list[Path]:
+    """The dataset as CSV or Excel. CSV text that looks like a formula is neutralised
+    unless ``raw`` (for machines that read the bytes, not people opening it in Excel)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     engine = store.connect(ws.db_url)
@@ -107,7 +121,8 @@ def export(ws: Settings, out: Path, *, fmt: str = "csv", current_only: bool = Tr
             with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(cols)
-                writer.writerows([_iso(v) for v in row] for row in rows)
+                cell = _iso if raw else (lambda v: neutralise(_iso(v)))
+                writer.writerows([cell(v) for v in row] for row in rows)
             paths.append(path)
         return paths
     path = out / f"tps-dataset-{ws.fiscal_year}.xlsx"
