@@ -100,9 +100,11 @@ PLAN_SPEC = WorkbookSpec(PLAN_TEMPLATE_ID, PLAN_VERSION,
 
 
 def group_key(name: str) -> str:
-    """Spelling-insensitive key: NFC, no spaces/dots/zero-width characters, case-folded."""
-    text = unicodedata.normalize("NFC", name)
-    return re.sub(r"[\s\u200b\u200c\u200d\ufeff\u00a0.]+", "", text).casefold()
+    """Spelling-insensitive key: the one text identity (:func:`tps_batch.textid.match_key`:
+    NFC, ำ composed, zero-width characters gone, case-folded), without spaces or dots."""
+    from tps_batch.textid import match_key
+
+    return re.sub(r"[\s.]+", "", match_key(name))
 
 
 @dataclass
