@@ -42,11 +42,13 @@ class Choice:
 
 
 def choice_key(choices: tuple[Choice, ...], value: str) -> str | None:
-    """Map a cell's text to a choice key: the Thai label, the English label or the key."""
-    norm = " ".join(value.split()).casefold()
+    """Map a cell's text to a choice key: the Thai label, the English label or the key,
+    seen through the one text identity (:func:`tps_batch.textid.match_key`)."""
+    from tps_batch.textid import match_key
+
+    norm = match_key(value)
     for c in choices:
-        if norm in (c.th.casefold(), c.en.casefold(), c.key.casefold(),
-                    " ".join(c.th.split()).casefold()):
+        if norm in (match_key(c.th), match_key(c.en), c.key.casefold()):
             return c.key
     return None
 
