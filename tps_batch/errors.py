@@ -145,11 +145,6 @@ _define("layout-changed", "error", "read",
 _define("blank-row-skipped", "warning", "read",
         "ตาราง{label_th}: แถว {row} ว่าง ข้ามไปอ่านแถวถัดไป",
         "Table {label_en}: row {row} is blank and was skipped")
-_define("formula-without-value", "error", "read",
-        "{label_th}: เป็นสูตร ({formula}) ที่ไม่มีค่าบันทึกไว้ กรุณาเปิดไฟล์ใน Excel แล้วบันทึกใหม่",
-        "{label_en}: formula ({formula}) without a saved value: open and save the file in Excel")
-_define("formula-error", "error", "read",
-        "{label_th}: สูตรให้ผลเป็นข้อผิดพลาด {value}", "{label_en}: the formula gives the error {value}")
 _define("text-was-number", "warning", "read",
         "{label_th}: ช่องนี้ควรเป็นข้อความ แต่มี{kind_th} จึงบันทึกเป็น '{value}'",
         "{label_en}: text was expected but the cell holds a {kind_en}; stored as '{value}'")
@@ -158,7 +153,7 @@ _define("table-truncated", "warning", "read",
         "Table {label_en} has more than {max_rows} rows; only the first {max_rows} were read")
 
 # --- validate: rules across cells and against the plan ----------------------------------
-_define("plan-checks-skipped", "warning", "validate",
+_define("plan-checks-skipped", "warning", "plan",
         "ไม่ได้ตรวจเทียบกับแผนปฏิบัติการ (ไม่มีไฟล์แผน): {checks_th}",
         "Not checked against the action plan (no plan file): {checks_en}")
 _define("unknown-group", "error", "validate",
