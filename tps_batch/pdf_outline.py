@@ -1,4 +1,6 @@
-"""The bookmarks (outline) of a PDF Chromium wrote: title, level and page of each heading.
+"""Where things are in a PDF Chromium wrote: its named destinations (one per element with an
+``id`` that a link points to) and its bookmarks (outline: title, level and page of each
+heading).
 
 The annual report's สารบัญ prints page numbers; Chromium has no ``target-counter()``, so
 the report is printed once, its bookmarks read here, and printed again with the numbers.
@@ -93,4 +95,22 @@ def bookmarks(pdf: bytes) -> list[Bookmark]:
             item = _ref(body, b"Next")
 
     walk(_ref(objs[outlines], b"First"), 1)
+    return out
+
+
+def destinations(pdf: bytes) -> dict[str, int]:
+    """``{name: page}`` of the named destinations (Chromium writes them for the targets of
+    ``<a href="#id">`` links, tagged or not)."""
+    objs = _objects(pdf)
+    catalog = next((b for b in objs.values() if re.search(rb"/Type\s*/Catalog\b", b)), None)
+    if catalog is None:
+        return {}
+    root, dests = _ref(catalog, b"Pages"), _ref(catalog, b"Dests")
+    if root is None or dests is None or dests not in objs:
+        return {}
+    page_no = {obj: n for n, obj in enumerate(_pages(objs, root, set()), 1)}
+    out: dict[str, int] = {}
+    for name, page in re.findall(rb"/([^\s/\[<>()]+)\s*\[\s*" + _REF, objs[dests]):
+        key = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), name)
+        out[key.decode("utf-8", "replace")] = page_no.get(int(page), 0)
     return out

@@ -29,7 +29,9 @@ from tps_batch.progress import terminal_progress
 from tps_batch.reports import charts
 from tps_batch.reports.completeness import completeness_rows
 from tps_batch.reports.data import ReportData, load
+from tps_batch.reports.document import annual_document
 from tps_batch.reports.indicators import indicator_rows
+from tps_batch.reports.navigation import project_rows
 from tps_batch.reports.overdue import KINDS, overdue_rows
 from tps_batch.reports.project import project_context
 from tps_batch.reports.registry import FORMATS, Report, RunContext, register, reports, select
@@ -118,7 +120,8 @@ class _Writer:
 
         if self.ws.pdf_engine == "none":
             return
-        ctx = {**ctx, "pdf": True}
+        title = _thai_only(title)  # official documents are Thai only
+        ctx = {**ctx, "pdf": True, "title": title}
         job = Job(render(template, **ctx), path, self.data.office_name, title,
                   f"ข้อมูล ณ วันที่ {ctx['as_of_text']}")
         if "toc" in ctx:  # a document with a สารบัญ: bookmarks, then the page numbers
@@ -170,6 +173,12 @@ class _Writer:
             self.html_pdf(report.template, stem, report.title, formats=formats, **page)
         if report.sheets is not None and "xlsx" in formats:
             self.xlsx(stem.with_suffix(".xlsx"), report.title_th, report.sheets(ctx))
+
+
+def _thai_only(title: str) -> str:
+    """"รายงาน… (Annual report)" -> "รายงาน…": a report's title without its English."""
+    head, sep, tail = title.rpartition(" (")
+    return head if sep and tail.endswith(")") and tail[:1].isascii() else title
 
 
 def generate(ws: Settings, *, as_of: dt.date | None = None,
@@ -333,7 +342,10 @@ def _projects(w: _Writer, ctx: RunContext) -> None:
                                   if p.is_file())).hexdigest()[:16]
     reported = set(data.table("projects")["project_code"])
     for p in data.projects.to_dict("records"):
-        if p["code"] not in reported:
+        if p["code"] not in reported:  # its page says so: every link to a project works
+            if "html" in w.formats:
+                w.html_pdf("project_missing.html", folder / _safe(p["code"]),
+                           f"โครงการ {p['code']}", formats={"html"}, project=p)
             continue
         key = hashlib.sha256(json.dumps([p["sha256"], data.office_name, w.ws.pdf_engine, tpl,
                                          p["name"], p["group"], p["owner"], sorted(w.formats)],
@@ -351,6 +363,10 @@ def _projects(w: _Writer, ctx: RunContext) -> None:
                    formats=formats, project=project,
                    as_of_text=thai.format_date_long(project["as_of"]),
                    on_done=lambda code=p["code"], key=key: cache.__setitem__(code, key))
+
+    if "html" in w.formats:  # the projects list: a page, not a bare folder
+        w.html_pdf("projects_index.html", folder / "index", "รายการโครงการทั้งหมด",
+                   formats={"html"}, projects=project_rows(data))
 
     def save() -> None:
         with atomic_path(cache_path) as tmp:
@@ -379,7 +395,8 @@ def _annual_page(ctx: RunContext) -> dict[str, Any]:
     return {"head": _head(ctx), "groups": _groups(ctx), "statuses": _statuses(ctx),
             "indicators": _by_framework(ctx.rows("indicators")), "quarters": _quarters(ctx),
             "projects": projects, "figures": _charts(ctx),
-            "problems": _problems_by_group(data)}
+            "problems": _problems_by_group(data), **annual_document(ctx.ws, projects),
+            "all_projects": project_rows(data)}
 
 
 def _dashboard_page(ctx: RunContext) -> dict[str, Any]:

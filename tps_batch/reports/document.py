@@ -1,28 +1,37 @@
 """Official documents with a สารบัญ: page numbers from the printed PDF's own bookmarks.
 
 Chromium cannot resolve ``target-counter()``, so a document is printed once with
-placeholder numbers, its bookmarks (one per heading) are read back, and it is printed
-again with each entry's page: the สารบัญ has the same entries both times, so nothing moves.
+placeholder numbers, where each chapter landed is read back (the สารบัญ links to each
+chapter, so the PDF names its page), and it is printed again with each entry's page: the
+สารบัญ has the same entries both times, so nothing moves.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from tps_batch.pdf_outline import Bookmark, bookmarks
+from tps_batch.pdf_outline import Bookmark, bookmarks, destinations
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def toc_pages(marks: Sequence[Bookmark], toc: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """``{entry id: page}``: each entry's title matched, in order, to the next bookmark
-    with the same text (a title that appears twice takes its own occurrence)."""
+def toc_pages(marks: Sequence[Bookmark], toc: Sequence[dict[str, Any]],
+              dests: dict[str, int] | None = None) -> dict[str, int]:
+    """``{entry id: page}``: from the named destination ``ch-<id>`` (the สารบัญ links to
+    each chapter), else the entry's title matched, in order, to the next bookmark with the
+    same text (a title that appears twice takes its own occurrence)."""
     pages: dict[str, int] = {}
     at = 0
     for entry in toc:
+        if dests and f"ch-{entry['id']}" in dests:
+            pages[entry["id"]] = dests[f"ch-{entry['id']}"]
+            continue
         want = _norm(entry["title"])
         for i in range(at, len(marks)):
             if _norm(marks[i].title) == want:
@@ -39,7 +48,8 @@ def toc_reviser(render_with: Callable[[dict[str, int]], str],
     shown: dict[str, int] = {}
 
     def revise(pdf: bytes) -> str | None:
-        pages = toc_pages(bookmarks(pdf), toc)
+        dests = destinations(pdf)
+        pages = toc_pages([] if dests else bookmarks(pdf), toc, dests)
         if pages == shown:
             return None
         shown.clear()
@@ -47,3 +57,79 @@ def toc_reviser(render_with: Callable[[dict[str, int]], str],
         return render_with(pages)
 
     return revise
+
+
+# --- the annual report as a document -------------------------------------------------------
+
+#: Chapters in print order: (id, title). Titles are what the สารบัญ and the bookmarks show.
+CHAPTERS = (
+    ("summary", "บทที่ 1 บทสรุปสำหรับผู้บริหาร"),
+    ("strategy", "บทที่ 2 ผลการดำเนินงานตามกลยุทธ์"),
+    ("indicators", "บทที่ 3 ผลการดำเนินงานตามกรอบตัวชี้วัด"),
+    ("groups", "บทที่ 4 ผลการดำเนินงานตามกลุ่ม"),
+    ("projects", "บทที่ 5 ผลการดำเนินงานรายโครงการ"),
+    ("problems", "บทที่ 6 ปัญหาอุปสรรคและข้อเสนอแนะ"),
+    ("annex", "ภาคผนวก งบประมาณ"),
+)
+PREFACE_FILES = ("preface.txt", "คำนำ.txt")  # in the workspace, UTF-8, blank line = paragraph
+EMBLEM_FILES = ("emblem.png", "emblem.jpg", "emblem.jpeg", "logo.png", "logo.jpg")
+EMBLEM_MAX_BYTES = 2 << 20
+EMBLEM_MAX_PIXELS = 4096 * 4096
+NO_STRATEGY = "ไม่ระบุกลยุทธ์"
+
+
+def annual_document(ws: Any, projects: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What makes the annual report a document: สารบัญ entries, คำนำ, the office emblem,
+    and the reported projects by strategy (chapter 2)."""
+    return {"toc": [{"id": key, "title": title} for key, title in CHAPTERS],
+            "chapters": dict(CHAPTERS), "toc_pages": {},
+            "preface": preface(Path(ws.workspace)), "emblem": emblem(Path(ws.workspace)),
+            "strategies": by_strategy(projects)}
+
+
+def preface(workspace: Path) -> list[str]:
+    """The office's own คำนำ from the workspace, as paragraphs; [] means the default text."""
+    for name in PREFACE_FILES:
+        path = workspace / name
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        paras = [" ".join(p.split()) for p in text.split("\n\n")]
+        return [p for p in paras if p][:20]
+    return []
+
+
+def emblem(workspace: Path) -> str | None:
+    """The office emblem as a PNG ``data:`` URL, decoded and re-encoded by Pillow within
+    limits (the printed page then carries only pixels we wrote); None if absent or bad."""
+    for name in EMBLEM_FILES:
+        path = workspace / name
+        try:
+            if not path.is_file() or path.stat().st_size > EMBLEM_MAX_BYTES:
+                continue
+            from PIL import Image
+
+            with Image.open(path) as img:
+                if img.width * img.height > EMBLEM_MAX_PIXELS:
+                    continue
+                img.thumbnail((600, 600))
+                buf = io.BytesIO()
+                img.convert("RGBA").save(buf, "PNG")
+        except Exception:  # noqa: BLE001 - a bad emblem is left out, never a failure
+            continue
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return None
+
+
+def by_strategy(projects: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reported projects grouped by the strategy their report names, in first-seen order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in projects:
+        name = " ".join(str(p.get("strategy") or "").split()) or NO_STRATEGY
+        out.setdefault(name, []).append(p)
+    groups = [{"name": k, "projects": v,
+               "allocated": round(sum(p["budget_total"]["allocated"] for p in v), 2),
+               "disbursed": round(sum(p["budget_total"]["disbursed"] for p in v), 2)}
+              for k, v in out.items()]
+    return sorted(groups, key=lambda g: (g["name"] == NO_STRATEGY, g["name"]))
