@@ -132,19 +132,19 @@ _define("not-in-choices-near", "error", "read",
         "{label_th}: '{value}' ไม่อยู่ในรายการที่เลือกได้ หมายถึง '{suggestion}' หรือไม่?",
         "{label_en}: '{value}' is not one of the allowed values; did you mean '{suggestion}'?")
 _define("layout-moved", "error", "read",
-        "ตาราง{label_th}: หัวตารางอยู่ที่แถว {found_row} แทนที่จะเป็นแถว {row} "
+        "ตาราง{label_th}: หัวตารางอยู่ที่แถว {found_row} แทนที่จะเป็นแถว {expected_row} "
         "(มีการ{what_th}เหนือตาราง) ระบบจึงอ่านตารางนี้ไม่ได้ กรุณาใช้แบบฟอร์มของสำนักงาน",
-        "Table {label_en}: its header is in row {found_row} instead of row {row} "
+        "Table {label_en}: its header is in row {found_row} instead of row {expected_row} "
         "({what_en} above the table), so the table was not read; please use the template")
 _define("layout-changed", "error", "read",
-        "ตาราง{label_th}: หัวคอลัมน์ {cell} เป็น '{value}' แทนที่จะเป็น '{expected}' "
+        "ตาราง{label_th}: หัวคอลัมน์ {at_cell} เป็น '{value}' แทนที่จะเป็น '{expected}' "
         "(คอลัมน์ถูกย้าย เปลี่ยนชื่อ หรือแทรก) ระบบจึงอ่านตารางนี้ไม่ได้ กรุณาใช้แบบฟอร์มของสำนักงาน",
-        "Table {label_en}: the column header in {cell} reads '{value}' instead of "
+        "Table {label_en}: the column header in {at_cell} reads '{value}' instead of "
         "'{expected}' (a column was moved, renamed or inserted), so the table was not read; "
         "please use the template")
 _define("blank-row-skipped", "warning", "read",
-        "ตาราง{label_th}: แถว {row} ว่าง ข้ามไปอ่านแถวถัดไป",
-        "Table {label_en}: row {row} is blank and was skipped")
+        "ตาราง{label_th}: แถว {at_row} ว่าง ข้ามไปอ่านแถวถัดไป",
+        "Table {label_en}: row {at_row} is blank and was skipped")
 _define("text-was-number", "warning", "read",
         "{label_th}: ช่องนี้ควรเป็นข้อความ แต่มี{kind_th} จึงบันทึกเป็น '{value}'",
         "{label_en}: text was expected but the cell holds a {kind_en}; stored as '{value}'")
