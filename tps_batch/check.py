@@ -85,6 +85,8 @@ def check_file(task: CheckTask) -> Checked:
     if thai.is_be_year(fy):
         validate(sub, _plan(task.plan_path), fiscal_year=fy, received=task.received,
                  far_factor=task.far_factor)
+    if sub.readable and not task.plan_path:
+        sub.findings.append(_skipped())
     name = Path(task.path).name
     for f in sub.findings:
         f.file = name
@@ -109,3 +111,17 @@ def _symlink(task: CheckTask) -> Checked:
     finding = errors.make("symlink-not-followed", target=os.readlink(task.path))
     finding.file = Path(task.path).name
     return Checked(Submission(findings=[finding]))
+
+
+PLAN_CHECKS = (  # what validate checks against the plan, said when there is none
+    ("รหัสโครงการ", "project code"), ("ชื่อโครงการ", "project name"),
+    ("กลุ่มและเจ้าของโครงการ", "group and owner"), ("งบประมาณที่อนุมัติ", "approved budget"),
+    ("ตัวชี้วัด", "indicators"))
+
+
+def _skipped() -> Any:
+    from tps_batch import errors
+
+    return errors.make("plan-checks-skipped",
+                       checks_th=", ".join(th for th, _ in PLAN_CHECKS),
+                       checks_en=", ".join(en for _, en in PLAN_CHECKS))

@@ -21,6 +21,7 @@ from tps_batch import errors, thai
 from tps_batch import spec as spec_mod
 from tps_batch.errors import Finding
 from tps_batch.spec import META_SHEET, TEMPLATE_ID, TYPE_NAMES, WorkbookSpec, choice_key, col_letter
+from tps_batch.textid import match_key
 
 Grid = list[list[Any]]
 
@@ -111,14 +112,24 @@ def convert(value: Any, typ: str, choices: tuple, place: Place | TableCell,
         value = int(value)
     try:
         if typ in ("text", "longtext"):
-            if isinstance(value, (dt.date, dt.datetime)):
-                return value.isoformat()
+            if isinstance(value, (dt.date, dt.datetime, dt.time, float, int)) and not \
+                    isinstance(value, bool):  # e.g. =NOW() in a text cell: say what is kept
+                text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+                kind = ("วันที่", "date") if hasattr(value, "isoformat") else ("ตัวเลข", "number")
+                findings.append(place.finding("text-was-number", value=_show(text),
+                                              kind_th=kind[0], kind_en=kind[1]))
+                return text
             return clean_text(str(value), multiline=typ == "longtext")
         if typ == "choice":
             key = choice_key(choices, clean_text(str(value)))
             if key is None:
-                findings.append(place.finding("not-in-choices", value=_show(value),
-                                              choices=", ".join(c.th for c in choices)))
+                near = _nearest(choices, str(value))
+                if near:
+                    findings.append(place.finding("not-in-choices-near", value=_show(value),
+                                                  suggestion=near))
+                else:
+                    findings.append(place.finding("not-in-choices", value=_show(value),
+                                                  choices=", ".join(c.th for c in choices)))
             return key
         if typ == "date":
             try:
@@ -147,6 +158,30 @@ def convert(value: Any, typ: str, choices: tuple, place: Place | TableCell,
         return None
 
 
+def _nearest(choices: tuple, value: str) -> str | None:
+    """The one choice a mistyped value is close to (e.g. ดำเนินการเสร็จแล้ว → ดำเนินการแล้ว)."""
+    import difflib
+
+    key = match_key(value)
+    scored = sorted(((difflib.SequenceMatcher(None, key, match_key(c.th)).ratio(), c.th)
+                     for c in choices), reverse=True)
+    if scored and scored[0][0] >= 0.75 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    return None
+
+
+def _code_digits(values: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> None:
+    """Codes are matched with Thai digits read as Arabic, and stored so (P๒๕๖๗ is P2567)."""
+    for key, value in values.items():
+        if key.endswith("code") and isinstance(value, str):
+            values[key] = thai.to_arabic_digits(value)
+    for rows in tables.values():
+        for row in rows:
+            for key, value in row.items():
+                if key.endswith("code") and isinstance(value, str):
+                    row[key] = thai.to_arabic_digits(value)
+
+
 def cell_at(grid: Grid, row: int, col: int) -> Any:
     """0-based access that treats cells beyond the used range as empty."""
     if row < len(grid):
@@ -169,24 +204,90 @@ def read_fields(grids: dict[str, Grid], spec: WorkbookSpec, findings: list[Findi
     return values
 
 
+BLANK_RUN = 3  # this many blank rows in a row end a table (fewer are skipped, with a warning)
+_SCAN = 12  # how far above and below its place a moved header is looked for
+
+
+def _header_matches(grid: Grid, table: Any, row0: int) -> bool:
+    """Whether 0-based ``row0`` holds the table's Thai headers and the next its English."""
+    for i, col in enumerate(table.columns):
+        th = cell_at(grid, row0, table.first_col + i)
+        en = cell_at(grid, row0 + 1, table.first_col + i)
+        if not (_label_is(th, col.label_th) or _label_is(en, col.label_en)):
+            return False
+    return True
+
+
+def _label_is(cell: Any, label: str) -> bool:
+    if not isinstance(cell, str):
+        return False
+    return match_key(cell).rstrip(" *") == match_key(label)
+
+
+def check_header(grid: Grid, table: Any, findings: list[Finding]) -> bool:
+    """A table is read only under its own headers: a row inserted above it or a column
+    moved would otherwise shift every value into the wrong column, silently."""
+    h0 = table.header_row - 1
+    if _header_matches(grid, table, h0):
+        return True
+    for delta in sorted(range(-_SCAN, _SCAN + 1), key=abs):
+        if delta and h0 + delta >= 0 and _header_matches(grid, table, h0 + delta):
+            findings.append(errors.make(
+                "layout-moved", sheet=table.sheet, table=table.key,
+                cell=f"{col_letter(table.first_col)}{h0 + delta + 1}", label_th=table.label_th,
+                label_en=table.label_en, expected_row=table.header_row, found_row=h0 + delta + 1,
+                what_th="แทรกแถว" if delta > 0 else "ลบแถว",
+                what_en=f"{abs(delta)} row(s) {'inserted' if delta > 0 else 'deleted'}"))
+            return False
+    for i, col in enumerate(table.columns):
+        th = cell_at(grid, h0, table.first_col + i)
+        if not _label_is(th, col.label_th) and not _label_is(
+                cell_at(grid, h0 + 1, table.first_col + i), col.label_en):
+            findings.append(errors.make(
+                "layout-changed", sheet=table.sheet, table=table.key,
+                cell=f"{col_letter(table.first_col + i)}{table.header_row}",
+                label_th=table.label_th, label_en=table.label_en,
+                at_cell=f"{col_letter(table.first_col + i)}{table.header_row}",
+                value=_show(th if th is not None else ""), expected=col.label_th))
+            return False
+    return True  # pragma: no cover - some column differed above
+
+
 def read_tables(grids: dict[str, Grid], tables: tuple, findings: list[Finding],
-                fiscal_year: int | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Rows from ``first_row`` until the first row blank in all the table's columns."""
+                fiscal_year: int | None = None, *,
+                headers: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Rows from ``first_row`` to ``max_rows``; a blank row is skipped with a warning,
+    :data:`BLANK_RUN` blank rows end the table. ``headers``: only under the table's own
+    headers (a submission; the plan workbook is the office's own and keeps its headers)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for table in tables:
         grid = grids.get(table.sheet, [])
         rows: list[dict[str, Any]] = []
+        if headers and table.sheet in grids and not check_header(grid, table, findings):
+            out[table.key] = rows
+            continue
         r = table.first_row - 1
+        blanks: list[int] = []
         while True:
             raws = [cell_at(grid, r, table.first_col + i) for i in range(len(table.columns))]
             if all(is_blank(v) for v in raws):
-                break
-            if len(rows) == table.max_rows:
+                blanks.append(r + 1)
+                if len(blanks) >= BLANK_RUN or r >= len(grid):
+                    break
+                r += 1
+                continue
+            if r - (table.first_row - 1) >= table.max_rows:
                 findings.append(errors.make(
                     "table-truncated", sheet=table.sheet, table=table.key, row=r + 1,
                     cell=f"{col_letter(table.first_col)}{r + 1}", label_th=table.label_th,
                     label_en=table.label_en, max_rows=table.max_rows))
                 break
+            for b in blanks:
+                findings.append(errors.make(
+                    "blank-row-skipped", sheet=table.sheet, table=table.key, row=b,
+                    cell=f"{col_letter(table.first_col)}{b}", label_th=table.label_th,
+                    label_en=table.label_en, at_row=b))
+            blanks = []
             row: dict[str, Any] = {"_row": r + 1}
             for i, (col, raw) in enumerate(zip(table.columns, raws, strict=True)):
                 place = TableCell(table, i, r + 1)
@@ -314,5 +415,6 @@ def read_submission(path: Path, *, fiscal_year: int | None = None, data: bytes |
     fy = sub.values.get("fiscal_year")
     if not thai.is_be_year(fy):
         fy = fiscal_year  # a bad year cell was already reported; don't let it steer dates
-    sub.tables = read_tables(grids, layout.tables, sub.findings, fy)
+    sub.tables = read_tables(grids, layout.tables, sub.findings, fy, headers=True)
+    _code_digits(sub.values, sub.tables)
     return sub
