@@ -25,7 +25,7 @@ GOLDEN = Path(__file__).parent / "golden"
 P02 = {"project_code": "P02", "project_name": "นิเทศ ติดตามการจัดการเรียนรู้",
        "group": fx.GROUP_B, "owner": "นายสมชาย รักเรียน",
        "planned_start": dt.date(2023, 11, 1), "planned_end": dt.date(2024, 8, 31)}
-P02_TABLES = {"budget": [{"source": "สพฐ.", "allocated": 50000, "disbursed": 10000}],
+P02_TABLES = {"budget": [{"source": "สพป.", "allocated": 50000, "disbursed": 10000}],
               "indicators": [{"framework": "ESA-STD", "code": "2.1"}]}
 
 
@@ -45,7 +45,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory):
           values={"as_of": dt.date(2024, 1, 21), "status": "ผิดรายการ"})  # rejected
     _drop(ws, "p02-q2.xlsx", dt.datetime(2024, 4, 2, 9),
           values={**P02, "as_of": dt.date(2024, 3, 31)},
-          tables={**P02_TABLES, "budget": [{"source": "สพฐ.", "allocated": 50000,
+          tables={**P02_TABLES, "budget": [{"source": "สพป.", "allocated": 50000,
                                             "disbursed": 20000}]})
     result = ingest(ws)
     assert (result.accepted + result.warnings, result.rejected) == (3, 1)

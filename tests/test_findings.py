@@ -74,17 +74,28 @@ CASES: list[tuple[str, dict[str, Any], str, tuple[str, str]]] = [
      "negative-amount", tcell(ACT, "budget_spent")),
     ("reached-far-above-planned", {"tables": {"activities": fx.activity(target_reached=600)}},
      "reached-far-above-planned", tcell(ACT, "target_reached")),
-    ("budget-total-mismatch", {"tables": {"budget": [
-        {"source": "สพป.", "allocated": 60000, "disbursed": 100}]}},
+    ("budget-total-mismatch", {"tables": {"activities": fx.activity(budget_planned=40000)}},
      "budget-total-mismatch", tcell(BUD, "allocated")),
+    # the plan approved 50,000 from สพป. for P01: a workbook claiming 500,000 is an error
+    ("allocation-differs-from-plan", {"tables": {
+        "activities": fx.activity(budget_planned=480000),
+        "budget": [{"source": "สพป.", "allocated": 500000, "disbursed": 28750.5}]}},
+     "allocation-differs-from-plan", tcell(BUD, "allocated")),
+    # activities spent 28,750.50; the budget says 20,000 disbursed: 30 % apart, over 5 %
+    ("spending-differs-from-disbursed", {"tables": {"budget": [
+        {"source": "สพป.", "allocated": 50000, "disbursed": 20000}]}},
+     "spending-differs-from-disbursed", tcell(BUD, "disbursed")),
     ("completed-with-open-activities", {"values": {"status": "ดำเนินการแล้วเสร็จ"}},
      "completed-with-open-activities", cell("status")),
     ("final-without-results", {"values": {"report_kind": "รายงานฉบับสมบูรณ์"}},
      "final-without-results", tcell(ACT, "result", R1 + 1)),
     ("unknown-indicator", {"tables": {"indicators": [{"framework": "ITA", "code": "O99"}]}},
      "unknown-indicator", tcell(IND, "code")),
-    ("as-of-in-future", {"values": {"as_of": dt.date(2030, 1, 1)}}, "as-of-in-future",
+    ("as-of-in-future", {"values": {"as_of": dt.date(2024, 3, 1)}}, "as-of-in-future",
      cell("as_of")),
+    # FY 2567 runs 1 Oct 2023 – 30 Sep 2024
+    ("as-of-outside-fiscal-year", {"values": {"as_of": dt.date(2023, 9, 20)}},
+     "as-of-outside-fiscal-year", cell("as_of")),
     ("table-truncated", {"tables": {"problems": [{"text": f"ปัญหา {i}"} for i in range(20)]}},
      "table-truncated", (SPEC.table("problems").sheet, "A25")),
     ("blank-row-skipped", {"tables": {"activities": [fx.activity()[0], {}, fx.activity()[1]]}},
@@ -187,3 +198,50 @@ def test_codes_in_catalog_all_exercised() -> None:
 def test_project_code_is_stored_in_the_plans_spelling(ws, tmp_path: Path) -> None:
     sub = check(ws, fx.submission(tmp_path / "lower.xlsx", values={"project_code": " p01 "}))
     assert sub.findings == [] and sub.values["project_code"] == "P01"
+
+
+def test_allocation_finding_names_both_figures_and_an_amendment_allows_it(
+        tmp_path: Path) -> None:
+    """The plan's allocation is the reference; an amendment recorded in the plan, dated on or
+    before the workbook's as-of, makes the new figure the reference."""
+    import copy
+
+    from tps_batch.plan import write_plan
+
+    ws = fx.make_workspace(tmp_path / "ws")
+    path = fx.submission(tmp_path / "big.xlsx", tables={
+        "activities": fx.activity(budget_planned=480000),
+        "budget": [{"source": "สพป.", "allocated": 500000, "disbursed": 28750.5}]})
+    hits = [f for f in check(ws, path).findings if f.code == "allocation-differs-from-plan"]
+    assert [(f.severity, f.cell) for f in hits] == [("error", tcell(BUD, "allocated")[1])]
+    assert "500,000.00" in hits[0].message_th and "50,000.00" in hits[0].message_th
+    assert "500,000.00" in hits[0].message_en and "50,000.00" in hits[0].message_en
+
+    rows = copy.deepcopy(fx.PLAN_ROWS)
+    rows["allocations"].append({"code": "P01", "source": "สพป.", "allocated": 500000,
+                                "effective": dt.date(2024, 1, 5)})  # before the as-of 10 Jan
+    write_plan(ws.path("plan"), rows)
+    assert [f.code for f in check(ws, path).findings] == []
+    rows["allocations"][-1]["effective"] = dt.date(2024, 1, 11)   # after it: not yet
+    write_plan(ws.path("plan"), rows)
+    assert [f.code for f in check(ws, path).findings] == ["allocation-differs-from-plan"]
+
+
+def test_spending_tolerance_is_the_plans_policy(tmp_path: Path) -> None:
+    """28,750.50 spent against 27,500 disbursed is 4.35 % apart: within the default 5 %,
+    beyond a plan policy of 2 %."""
+    import copy
+
+    from tps_batch.plan import write_plan
+
+    ws = fx.make_workspace(tmp_path / "ws")
+    path = fx.submission(tmp_path / "near.xlsx", tables={"budget": [
+        {"source": "สพป.", "allocated": 50000, "disbursed": 27500}]})
+    assert [f.code for f in check(ws, path).findings] == []
+    rows = copy.deepcopy(fx.PLAN_ROWS)
+    rows["policy"] = [{"key": "ความต่างที่ยอมรับได้ระหว่างค่าใช้จ่ายกิจกรรมกับยอดเบิกจ่าย (%)",
+                       "value": 2}]
+    write_plan(ws.path("plan"), rows)
+    found = check(ws, path).findings
+    assert [(f.code, f.severity) for f in found] == [("spending-differs-from-disbursed",
+                                                       "warning")]

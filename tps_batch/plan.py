@@ -93,7 +93,39 @@ P_TARGETS = Table("disbursement", "เป้าหมายการเบิก
     _c("target_percent", "ร้อยละสะสม", "Cumulative %", "percent", True, width=12),
 ), max_rows=200)
 
-PLAN_TABLES = (P_PROJECTS, P_GROUPS, P_FRAMEWORKS, P_INDICATORS, P_CALENDAR, P_TARGETS)
+#: Amended allocations: from its date on, a row replaces the project's allocation from that
+#: source (the projects sheet holds the first approval). Allocations that come in several
+#: rounds are recorded here, one row per round with the running total.
+ALLOCATION_SOURCES = (Choice("obec", "สพฐ.", "OBEC allocation"),
+                      Choice("esa", "สพป.", "ESA office's own"),
+                      Choice("other", "อื่น ๆ", "other"))
+P_ALLOCATIONS = Table("allocations", "การจัดสรรงบประมาณเพิ่มเติม/แก้ไข", "Allocation amendments",
+                      "จัดสรรเพิ่มเติม", (
+    _c("code", "รหัสโครงการ", "Project code", "text", True, width=12),
+    _c("source", "แหล่งงบประมาณ", "Source", "choice", True, ALLOCATION_SOURCES, 14),
+    _c("allocated", "ยอดจัดสรรรวม (บาท)", "Allocation from then on (THB)", "money", True,
+       width=16),
+    _c("effective", "ตั้งแต่วันที่", "Effective from", "date", True, width=14),
+    _c("note", "หมายเหตุ/เลขที่หนังสือ", "Note / letter no.", "text", width=40),
+), max_rows=2000)
+
+#: Intake rules the planning group tunes. They live in the plan, not in tps.toml, because
+#: the workers that judge a workbook are given the plan (and a plan version is kept).
+POLICIES = (
+    Choice("spending_tolerance_percent", "ความต่างที่ยอมรับได้ระหว่างค่าใช้จ่ายกิจกรรมกับยอดเบิกจ่าย (%)",
+           "tolerance between activity spending and budget disbursed (%)"),
+)
+POLICY_DEFAULTS = {"spending_tolerance_percent": 5.0}
+P_POLICY = Table("policy", "ค่ากำหนดการตรวจ", "Intake policy", "ค่ากำหนด", (
+    _c("key", "รายการ", "Policy", "choice", True, POLICIES, 60),
+    _c("value", "ค่า", "Value", "percent", True, width=12),
+), max_rows=50)
+
+PLAN_TABLES = (P_PROJECTS, P_GROUPS, P_FRAMEWORKS, P_INDICATORS, P_CALENDAR, P_TARGETS,
+               P_ALLOCATIONS, P_POLICY)
+#: Sheets added after plan 1.0: a plan written before them reads as if they were empty.
+OPTIONAL_SHEETS = (P_ALLOCATIONS.sheet, P_POLICY.sheet)
+SOURCE_COLUMNS = {"obec": "budget_obec", "esa": "budget_esa", "other": "budget_other"}
 PLAN_SPEC = WorkbookSpec(PLAN_TEMPLATE_ID, PLAN_VERSION,
                          tuple((t.sheet, t.label_en) for t in PLAN_TABLES), (), PLAN_TABLES)
 
@@ -157,6 +189,26 @@ class Plan:
     def frameworks(self) -> list[str]:
         return [f["code"] for f in self.rows.get("frameworks", [])]
 
+    def policy(self, key: str) -> float:
+        """A policy value from the plan's policy sheet (the last row wins), else its default."""
+        values = [r["value"] for r in self.rows.get("policy", []) if r["key"] == key]
+        return float(values[-1]) if values else POLICY_DEFAULTS[key]
+
+    def allocation(self, code: str, on: dt.date | None = None) -> dict[str, float]:
+        """The reference allocation of a project by source (obec, esa, other) on ``on``:
+        the projects sheet's figures, each replaced by the latest amendment dated by then."""
+        p = self.project(code)
+        if p is None:
+            return {}
+        out = {k: float(p.get(col) or 0) for k, col in SOURCE_COLUMNS.items()}
+        amendments = sorted((a for a in self.rows.get("allocations", [])
+                             if a["code"].strip().casefold() == p["code"].casefold()
+                             and (on is None or a["effective"] <= on)),
+                            key=lambda a: (a["effective"], a["_row"]))
+        for a in amendments:
+            out[a["source"]] = float(a["allocated"])
+        return out
+
 
 def project_indicator_links(project: Mapping[str, Any]) -> list[tuple[str, str]]:
     """'ITA:O1; STD:1.2' → [('ITA', 'O1'), ('STD', '1.2')]."""
@@ -197,6 +249,9 @@ def _check_plan(rows: dict[str, list[dict[str, Any]]], findings: list[Finding]) 
     dup(P_FRAMEWORKS, ("code",))
     dup(P_INDICATORS, ("fiscal_year", "framework", "code"))
     plan = Plan(rows)
+    for r in rows.get("allocations", []):
+        if plan.project(r["code"]) is None:
+            unknown(P_ALLOCATIONS, r, "code", r["code"], P_PROJECTS)
     for table, col_key in ((P_PROJECTS, "group"), (P_INDICATORS, "owner_group")):
         for r in rows.get(table.key, []):
             if r.get(col_key) and plan.canonical_group(r[col_key]) is None:
@@ -225,7 +280,7 @@ def read_plan(path: Path, data: bytes | None = None) -> Plan:
         raise TpsError(f"อ่านแผนปฏิบัติการไม่ได้: {exc}", f"cannot read the action plan: {exc}",
                        exit_code=2) from None
     for t in PLAN_TABLES:
-        if t.sheet not in grids:
+        if t.sheet not in grids and t.sheet not in OPTIONAL_SHEETS:
             findings.append(errors.make("plan-missing-sheet", sheet=t.sheet))
     rows = read_tables(grids, PLAN_TABLES, findings)
     for table in PLAN_TABLES:  # a row with a finding in a required key is unusable

@@ -92,8 +92,15 @@ def _stage(result: RunResult, log: logging.Logger, name: str,
 
 
 def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "manual",
-              formats: tuple[str, ...] = ("xlsx", "html", "pdf")) -> RunResult:
-    """Run every stage once under the workspace lock; always records the run."""
+              formats: tuple[str, ...] = ("xlsx", "html", "pdf", "json")) -> RunResult:
+    """Run every stage once under the workspace lock; always records the run.
+
+    ``as_of`` defaults to min(today, the fiscal year's end); JSON outputs are always
+    written, whatever ``formats`` asks for, since other tools read them after each run."""
+    from tps_batch.reports.data import default_as_of
+
+    as_of = as_of or default_as_of(ws.fiscal_year)
+    formats = tuple(dict.fromkeys((*formats, "json")))
     from tps_batch.ingest import ingest
     from tps_batch.reports import generate
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from tps_batch import errors, spec, thai
 from tps_batch.errors import Finding
-from tps_batch.plan import Plan
+from tps_batch.plan import POLICY_DEFAULTS, Plan
 from tps_batch.read import Submission
 from tps_batch.spec import Table, WorkbookSpec
 
@@ -69,6 +69,7 @@ def _plan_rules(layout: WorkbookSpec, sub: Submission, plan: Plan, fiscal_year: 
     if name and " ".join(name.split()) != " ".join(project["name"].split()):
         out.append(_field_finding(layout, "project_name", "project-name-mismatch", value=name,
                                   expected=project["name"]))
+    _authority_rules(layout, sub, plan, project, out)
     known = {(i["framework"].casefold(), i["code"].casefold())
              for i in plan.indicators(fiscal_year)}
     if known:
@@ -77,6 +78,34 @@ def _plan_rules(layout: WorkbookSpec, sub: Submission, plan: Plan, fiscal_year: 
             if fw and ic and (fw.casefold(), ic.casefold()) not in known:
                 out.append(_cell_finding(table, row, "code", "unknown-indicator", value=ic,
                                          framework=fw, fiscal_year=fiscal_year))
+
+
+def _authority_rules(layout: WorkbookSpec, sub: Submission, plan: Plan,
+                     project: dict[str, Any], out: list[Finding]) -> None:
+    """The plan's allocation, by source and as amended by the workbook's as-of, is the
+    reference: a workbook may not claim another (it would move every office rate)."""
+    rows = sub.tables.get("budget", [])
+    if not rows or any(r.get("source") is None or (r.get("allocated") is None
+                                                   and r.get("source") != "none")
+                       for r in rows):
+        return  # a cell reading already flagged: one finding, not two
+    reference = plan.allocation(project["code"], sub.values.get("as_of"))
+    claimed: dict[str, float] = {}
+    first: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["source"] in reference:
+            claimed[r["source"]] = claimed.get(r["source"], 0.0) + float(r["allocated"] or 0)
+            first.setdefault(r["source"], r)
+    table = layout.table("budget")
+    for source, expected in reference.items():
+        got = round(claimed.get(source, 0.0), 2)
+        if abs(got - round(expected, 2)) > 0.005:
+            row = first.get(source) or rows[0]
+            choice = next(c for c in spec.BUDGET_SOURCES if c.key == source)
+            out.append(_cell_finding(table, row, "allocated", "allocation-differs-from-plan",
+                                     source=choice.th, source_en=choice.en,
+                                     value=thai.format_baht(got),
+                                     expected=thai.format_baht(expected)))
 
 
 def _date_rules(layout: WorkbookSpec, sub: Submission, fiscal_year: int,
@@ -95,6 +124,9 @@ def _date_rules(layout: WorkbookSpec, sub: Submission, fiscal_year: int,
     fy_start, fy_end = thai.fiscal_year_bounds(fiscal_year)
     bounds = {"fiscal_year": fiscal_year, "fy_start": thai.format_date_short(fy_start),
               "fy_end": thai.format_date_short(fy_end)}
+    if as_of and not fy_start <= as_of <= fy_end:  # it would supersede the year's reports
+        out.append(_field_finding(layout, "as_of", "as-of-outside-fiscal-year",
+                                  value=thai.format_date_short(as_of), **bounds))
     for table, row in _rows(layout, sub, "activities"):
         s, e = row.get("planned_start"), row.get("planned_end")
         if s and e and e < s:
@@ -109,7 +141,7 @@ def _date_rules(layout: WorkbookSpec, sub: Submission, fiscal_year: int,
 
 
 def _money_rules(layout: WorkbookSpec, sub: Submission, far_factor: float,
-                 out: list[Finding]) -> None:
+                 tolerance: float, out: list[Finding]) -> None:
     for table in layout.tables:
         for row in sub.tables.get(table.key, []):
             for col in table.columns:
@@ -145,6 +177,24 @@ def _money_rules(layout: WorkbookSpec, sub: Submission, far_factor: float,
                 cell=f"{table.letter('allocated')}{table.first_row}", table="budget",
                 budget_total=thai.format_baht(budget_total),
                 activities_total=thai.format_baht(act_total)))
+    _spending_rule(layout, budget_rows, acts, tolerance, out)
+
+
+def _spending_rule(layout: WorkbookSpec, budget_rows: list[dict[str, Any]],
+                   acts: list[dict[str, Any]], tolerance: float, out: list[Finding]) -> None:
+    """What the activities say they spent should be what the budget says was disbursed."""
+    if not budget_rows or not acts:
+        return
+    disbursed = round(sum(r.get("disbursed") or 0 for r in budget_rows), 2)
+    spent = round(sum(a.get("budget_spent") or 0 for a in acts), 2)
+    larger = max(disbursed, spent)
+    if larger and abs(disbursed - spent) > tolerance / 100 * larger + 0.005:
+        table = layout.table("budget")
+        out.append(errors.make(
+            "spending-differs-from-disbursed", sheet=table.sheet,
+            cell=f"{table.letter('disbursed')}{table.first_row}", table="budget",
+            spent=thai.format_baht(spent), disbursed=thai.format_baht(disbursed),
+            tolerance=f"{tolerance:g}"))
 
 
 def _status_rules(layout: WorkbookSpec, sub: Submission, out: list[Finding]) -> None:
@@ -174,7 +224,9 @@ def validate(sub: Submission, plan: Plan | None, *, fiscal_year: int,
     if plan is not None:
         _plan_rules(layout, sub, plan, fiscal_year, found)
     _date_rules(layout, sub, fiscal_year, received, found)
-    _money_rules(layout, sub, far_factor, found)
+    tolerance = plan.policy("spending_tolerance_percent") if plan is not None \
+        else POLICY_DEFAULTS["spending_tolerance_percent"]
+    _money_rules(layout, sub, far_factor, tolerance, found)
     _status_rules(layout, sub, found)
     sub.findings.extend(found)
     return found

@@ -27,12 +27,12 @@ from tps_batch.atomic import atomic_path
 from tps_batch.errors import TpsError
 from tps_batch.progress import terminal_progress
 from tps_batch.reports import charts
-from tps_batch.reports.completeness import completeness_rows
-from tps_batch.reports.data import ReportData, load
+from tps_batch.reports.completeness import completeness_json, completeness_rows
+from tps_batch.reports.data import ReportData, default_as_of, load
 from tps_batch.reports.document import annual_document
 from tps_batch.reports.indicators import indicator_rows
 from tps_batch.reports.navigation import project_rows
-from tps_batch.reports.overdue import KINDS, overdue_rows
+from tps_batch.reports.overdue import KINDS, overdue_json, overdue_rows
 from tps_batch.reports.project import project_context
 from tps_batch.reports.registry import FORMATS, Report, RunContext, register, reports, select
 from tps_batch.reports.sheets import (
@@ -41,7 +41,13 @@ from tps_batch.reports.sheets import (
     indicator_sheets,
     overdue_sheets,
 )
-from tps_batch.reports.summary import by_group, headline, quarterly_disbursement, status_counts
+from tps_batch.reports.summary import (
+    by_group,
+    headline,
+    quarterly_disbursement,
+    status_counts,
+    summary_json,
+)
 from tps_batch.settings import Settings
 
 __all__ = ["FORMATS", "Report", "ReportResult", "RunContext", "generate", "overdue_items",
@@ -173,6 +179,12 @@ class _Writer:
             self.html_pdf(report.template, stem, report.title, formats=formats, **page)
         if report.sheets is not None and "xlsx" in formats:
             self.xlsx(stem.with_suffix(".xlsx"), report.title_th, report.sheets(ctx))
+        if report.json is not None and "json" in formats:
+            path = stem.with_suffix(".json")
+            with atomic_path(path) as tmp:
+                tmp.write_text(json.dumps(report.json(ctx), ensure_ascii=False, indent=1),
+                               encoding="utf-8")
+            self.result.written.append(path)
 
 
 def _thai_only(title: str) -> str:
@@ -189,26 +201,56 @@ def generate(ws: Settings, *, as_of: dt.date | None = None,
     PDFs are printed last, all at once (one browser, pages in parallel); ``progress``
     (``progress(done, total)``) follows them: "auto" draws a line on a terminal only.
 
-    Each aggregation is computed once, and only if a wanted report needs it.
+    ``as_of`` defaults to min(today, the fiscal year's end). An as-of before that of the
+    reports in ``output/<fiscal year>/`` writes to ``output/<fiscal year>/as-of-<ISO
+    date>/`` and never touches them. Each aggregation is computed once, and only if a
+    wanted report needs it.
     """
-    as_of = as_of or dt.date.today()
+    as_of = as_of or default_as_of(ws.fiscal_year)
     wanted = select(only)  # an unknown name fails before the dataset is read
     data = load(ws, as_of)
     result = ReportResult()
-    ctx = RunContext(ws, data, ws.output_dir, result.computed)
-    w = _Writer(ws, data, set(formats), result, ctx.out)
+    out = output_folder(ws, as_of)
+    ctx = RunContext(ws, data, out, result.computed)
+    # JSON is always written: other tools read it, and it is what the pages show
+    w = _Writer(ws, data, set(formats) | {"json"}, result, ctx.out)
     for report in wanted:
         w.report(report, ctx)
     w.flush(terminal_progress() if progress == "auto" else progress)
     for finish in w.finish:
         finish()
+    if out == ws.output_dir:
+        with atomic_path(out / AS_OF_MARKER) as tmp:
+            tmp.write_text(as_of.isoformat() + "\n", encoding="utf-8")
     return result
 
 
+AS_OF_MARKER = ".as-of"  # in output/<FY>/: the as-of its reports stand at
+
+
+def latest_as_of(ws: Settings) -> dt.date | None:
+    """The as-of of the reports in ``output/<FY>/`` (None before the first run)."""
+    try:
+        return dt.date.fromisoformat(
+            (ws.output_dir / AS_OF_MARKER).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def output_folder(ws: Settings, as_of: dt.date) -> Path:
+    """``output/<FY>/`` unless ``as_of`` is before the as-of of the reports there: then
+    ``output/<FY>/as-of-<ISO date>/``, so that a back-dated run never overwrites them."""
+    latest = latest_as_of(ws)
+    if latest is None or as_of >= latest:
+        return ws.output_dir
+    return ws.output_dir / f"as-of-{as_of.isoformat()}"
+
+
 def overdue_items(ws: Settings, as_of: dt.date | None = None) -> list[dict[str, Any]]:
-    """The overdue list as of ``as_of`` (default: today), one dict per item with the keys
-    of :data:`tps_batch.reports.overdue.COLUMNS`: what reminders and other tools read."""
-    return overdue_rows(load(ws, as_of or dt.date.today())).to_dict("records")
+    """The overdue list as of ``as_of`` (default: min(today, the fiscal year's end)), one
+    dict per item with the keys of :data:`tps_batch.reports.overdue.COLUMNS`: what
+    reminders and other tools read."""
+    return overdue_rows(load(ws, as_of or default_as_of(ws.fiscal_year))).to_dict("records")
 
 
 # --- aggregations shared by several reports, once a run ---------------------------------
@@ -316,15 +358,14 @@ def _links(out: Path) -> list[dict[str, Any]]:
     return links
 
 
-def _receipts(ws: Settings, data: ReportData) -> list[dict[str, Any]]:
+def _receipts(ws: Settings, data: ReportData, out: Path) -> list[dict[str, Any]]:
     subs = data.submissions
-    out = []
+    rows = []
     for r in subs.sort_values("id", ascending=False).to_dict("records") if len(subs) else []:
         if r["receipt_path"]:
-            out.append({**r, "href": os.path.relpath(ws.workspace / r["receipt_path"],
-                                                     ws.output_dir),
-                        "received": thai.format_date_short(r["received_at"].date())})
-    return out
+            rows.append({**r, "href": os.path.relpath(ws.workspace / r["receipt_path"], out),
+                         "received": thai.format_date_short(r["received_at"].date())})
+    return rows
 
 
 def _projects(w: _Writer, ctx: RunContext) -> None:
@@ -401,7 +442,8 @@ def _annual_page(ctx: RunContext) -> dict[str, Any]:
 
 def _dashboard_page(ctx: RunContext) -> dict[str, Any]:
     return {"head": _head(ctx), "figures": _charts(ctx), "links": _links(ctx.out),
-            "receipts": _receipts(ctx.ws, ctx.data), "overdue_total": len(ctx.rows("overdue"))}
+            "receipts": _receipts(ctx.ws, ctx.data, ctx.out),
+            "overdue_total": len(ctx.rows("overdue"))}
 
 
 register(Report(
@@ -414,12 +456,14 @@ register(Report(
     rows=lambda ctx: overdue_rows(ctx.data, ctx.rows("indicators")), template="overdue.html",
     page=lambda ctx: {"groups": _overdue_groups(ctx.rows("overdue")),
                       "total": len(ctx.rows("overdue"))},
-    sheets=lambda ctx: overdue_sheets(ctx.rows("overdue"))))
+    sheets=lambda ctx: overdue_sheets(ctx.rows("overdue")),
+    json=lambda ctx: overdue_json(ctx.data, ctx.rows("overdue"))))
 register(Report(
     "completeness", "ความครบถ้วนและทันเวลาของการรายงาน", "Completeness and timeliness",
     rows=lambda ctx: completeness_rows(ctx.data), template="completeness.html",
     page=lambda ctx: {"periods": _periods(ctx.rows("completeness"))},
-    sheets=lambda ctx: completeness_sheets(ctx.rows("completeness"))))
+    sheets=lambda ctx: completeness_sheets(ctx.rows("completeness")),
+    json=lambda ctx: completeness_json(ctx.data, ctx.rows("completeness"))))
 register(Report(
     "projects", "รายงานผลการดำเนินงานรายโครงการ", "Per-project reports",
     write=_projects, folder=PROJECTS_FOLDER, formats=("html", "pdf")))
@@ -428,6 +472,9 @@ register(Report(
     template="annual.html", page=_annual_page,
     sheets=lambda ctx: annual_sheets(ctx.data, _head(ctx), _groups(ctx), _statuses(ctx),
                                      ctx.rows("indicators"), _quarters(ctx))))
+register(Report(
+    "summary", "สรุปตัวเลขภาพรวม", "Summary figures", formats=("json",),
+    json=lambda ctx: summary_json(ctx.data, _head(ctx), _statuses(ctx), _quarters(ctx))))
 register(Report(
     "dashboard", "ภาพรวมการดำเนินงาน", "Dashboard",
     template="dashboard.html", page=_dashboard_page, stem="index", formats=("html",),

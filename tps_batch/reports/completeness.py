@@ -3,7 +3,9 @@
 A project is *expected* to report for a period when it runs during it (a final-report
 period expects every project that is not cancelled). A report *covers* a period when it
 was accepted, received by the as-of date, and its data date reaches the period's end
-(within a week's grace; a final period needs a final report). It is *on time* when a
+(within a week's grace; a final period needs a final report); a final report covers every
+period from its data date to the year's end, whenever it was filed (a project that ended
+in March has nothing more to report for June). It is *on time* when a
 covering report was received by the due date. Counting projects, not files, keeps the
 rates at or below 100%: a resubmission is the same report again.
 """
@@ -43,7 +45,7 @@ def _covering(data: ReportData, period: dict[str, Any]) -> pd.DataFrame:
     if subs.empty:
         return subs
     ok = subs[(subs["status"] != "rejected") & subs["as_of"].notna()]
-    ok = ok[ok["as_of"] >= period["period_end"] - GRACE]
+    ok = ok[(ok["as_of"] >= period["period_end"] - GRACE) | (ok["report_kind"] == "final")]
     if period["kind"] == "final":
         ok = ok[ok["report_kind"] == "final"]
     return ok
@@ -88,3 +90,16 @@ def _rate_row(period: dict[str, Any], group: str, codes: set[str], received: set
             "expected": n, "received": got, "on_time": timely,
             "rate": round(100 * got / n, 2) if n else None,
             "on_time_rate": round(100 * timely / n, 2) if n else None, "state": state}
+
+
+JSON_KEYS = ("group", "period", "expected", "received", "on_time")
+
+
+def completeness_json(data: ReportData, frame: pd.DataFrame) -> dict[str, Any]:
+    """``completeness.json``: one item per group and period with exactly :data:`JSON_KEYS`
+    (the office total is the group ``รวมทั้งสำนักงาน (office total)``)."""
+    items = [{"group": r["group"], "period": r["period"], "expected": int(r["expected"]),
+              "received": int(r["received"]), "on_time": int(r["on_time"])}
+             for r in (frame.to_dict("records") if len(frame) else [])]
+    return {"office": data.office_name, "fiscal_year": data.fiscal_year,
+            "as_of": data.as_of.isoformat(), "items": items}

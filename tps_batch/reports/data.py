@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from tps_batch import store, thai
-from tps_batch.plan import Plan, project_indicator_links
+from tps_batch.plan import SOURCE_COLUMNS, Plan, project_indicator_links
 from tps_batch.planhistory import plan_as_of
 from tps_batch.settings import Settings
 from tps_batch.spec import ACTIVITY_STATUSES, PROJECT_STATUSES, REPORT_KINDS, choice_label
@@ -37,6 +37,8 @@ class ReportData:
     _by_sid: dict[str, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
     _projects_by_code: dict[str, dict[str, Any]] = field(default_factory=dict)
     contexts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-project pages
+    target_rule: str = "quarter-end"  # settings.disbursement_target
+    due_soon_days: int = 14           # settings.due_soon_days
 
     def table(self, key: str) -> pd.DataFrame:
         return self.tables[key]
@@ -103,8 +105,8 @@ def load(ws: Settings, as_of: dt.date) -> ReportData:
                 # a join, not an IN list: the id list can be longer than SQL parameters allow
                 frame = _frame(conn, sa.select(t).join(s, s.c.id == t.c.submission_id)
                                .where(stored))
-                if key == "budget":
-                    tables["_all_budget"] = frame  # history, for disbursement by quarter
+                if key in ("budget", "activities"):
+                    tables[f"_all_{key}"] = frame  # history: by quarter, and baselines
                 frame = frame[frame["submission_id"].isin(ids)]
                 sort = ["submission_id"] + (["seq"] if "seq" in frame.columns else [])
                 tables[key] = frame.sort_values(sort).reset_index(drop=True)
@@ -112,7 +114,8 @@ def load(ws: Settings, as_of: dt.date) -> ReportData:
         engine.dispose()
     subs["is_current_asof"] = subs["id"].isin(ids)
     data = ReportData(ws.office_name, fy, as_of, plan, _projects(plan, tables, subs, as_of),
-                      subs, tables)
+                      subs, tables, target_rule=ws.disbursement_target,
+                      due_soon_days=ws.due_soon_days)
     return data
 
 
@@ -130,20 +133,24 @@ def _projects(plan: Plan, tables: dict[str, pd.DataFrame], subs: pd.DataFrame,
         counted_acts = {str(code): (len(g), int((g["status"] == "done").sum()))
                         for code, g in live.groupby("project_code")}
     budget = tables["budget"]
-    sums: dict[str, tuple[float, float]] = {}
-    if len(budget):
-        sums = {str(code): (float(g["allocated"].fillna(0).sum()),
-                            float(g["disbursed"].fillna(0).sum()))
-                for code, g in budget.groupby("project_code")}
+    spent: dict[str, dict[str, float]] = {}  # code → source → disbursed
+    for r in budget.to_dict("records") if len(budget) else []:
+        by_source = spent.setdefault(str(r["project_code"]), {})
+        by_source[r["source"]] = by_source.get(r["source"], 0.0) + float(r["disbursed"] or 0)
     for p in plan.projects:
         code = p["code"]
         group = plan.canonical_group(p["group"]) or p["group"]
         sub = headers.get(code)
-        plan_alloc = sum(p.get(k) or 0 for k in ("budget_obec", "budget_esa", "budget_other"))
-        allocated, disbursed = sums.get(code, (float(plan_alloc), 0.0))
+        reference = plan.allocation(code, as_of)  # the plan's, as amended by the as-of
+        allocated = float(sum(reference.values()))
+        by_source = spent.get(code, {})
+        disbursed = float(sum(by_source.values()))
         meta = current.get(code)
         status_key = sub["status"] if sub is not None else None
         cancelled = p.get("plan_status") == "cancelled" or status_key == "cancelled"
+        completed = not cancelled and status_key == "completed"
+        # a completed project's unspent money is savings: the rates leave it out
+        savings = max(allocated - disbursed, 0.0) if completed else 0.0
         rows.append({
             "code": code, "name": p["name"], "group": group, "owner": p["owner"],
             "owner_email": p.get("owner_email"), "budget_type": p.get("budget_type"),
@@ -164,7 +171,12 @@ def _projects(plan: Plan, tables: dict[str, pd.DataFrame], subs: pd.DataFrame,
             "activities_total": counted_acts.get(code, (0, 0))[0],
             "activities_done": counted_acts.get(code, (0, 0))[1],
             "allocated": round(allocated, 2), "disbursed": round(disbursed, 2),
-            "plan_allocated": round(float(plan_alloc), 2),
+            "plan_allocated": round(sum(float(p.get(c) or 0) for c in SOURCE_COLUMNS.values()),
+                                    2),  # as first approved; ``allocated``: as amended
+            "completed": completed, "savings": round(savings, 2),
+            "rate_base": round(allocated - savings, 2),
+            **{f"allocated_{k}": round(v, 2) for k, v in reference.items()},
+            **{f"disbursed_{k}": round(by_source.get(k, 0.0), 2) for k in SOURCES},
         })
     if not rows:  # a new workspace: no projects yet, but every report still has its columns
         return pd.DataFrame(columns=[*_PROJECT_COLUMNS, "progress", "disbursed_pct"])
@@ -173,7 +185,7 @@ def _projects(plan: Plan, tables: dict[str, pd.DataFrame], subs: pd.DataFrame,
         lambda r: round(100 * r["activities_done"] / r["activities_total"], 2)
         if r["activities_total"] else 0.0, axis=1)
     frame["disbursed_pct"] = frame.apply(
-        lambda r: round(100 * r["disbursed"] / r["allocated"], 2) if r["allocated"] else None,
+        lambda r: round(100 * r["disbursed"] / r["rate_base"], 2) if r["rate_base"] else None,
         axis=1)
     return frame
 
@@ -182,18 +194,26 @@ _PROJECT_COLUMNS = (
     "code", "name", "group", "owner", "owner_email", "budget_type", "planned_start",
     "planned_end", "indicators", "cancelled", "has_report", "submission_id", "sha256",
     "received_at", "report_kind", "report_kind_th", "data_as_of", "status", "status_th",
-    "activities_total", "activities_done", "allocated", "disbursed", "plan_allocated")
+    "activities_total", "activities_done", "allocated", "disbursed", "plan_allocated",
+    "completed", "savings", "rate_base", "allocated_obec", "allocated_esa", "allocated_other",
+    "disbursed_obec", "disbursed_esa", "disbursed_other", "disbursed_none")
+#: Budget sources as the workbook names them (``none``: money spent with no allocation).
+SOURCES = ("obec", "esa", "other", "none")
 
 
 def activity_status_th(key: str | None) -> str:
     return choice_label(ACTIVITY_STATUSES, key)
 
 
-def last_quarter_end(fiscal_year: int, as_of: dt.date) -> tuple[int, dt.date] | None:
-    """The latest fiscal quarter that has ended by ``as_of`` (its number and end date)."""
-    found = None
-    for q in (1, 2, 3, 4):
-        end = thai.quarter_bounds(fiscal_year, q)[1]
-        if end <= as_of:
-            found = (q, end)
-    return found
+def target_quarter(fiscal_year: int, as_of: dt.date) -> int | None:
+    """The fiscal quarter whose disbursement target applies on ``as_of``: the one it falls
+    in (Q4 after the year's end: the year's last target stands); none before the year."""
+    start, end = thai.fiscal_year_bounds(fiscal_year)
+    if as_of < start:
+        return None
+    return 4 if as_of > end else thai.fiscal_quarter_of(as_of)
+
+
+def default_as_of(fiscal_year: int, today: dt.date | None = None) -> dt.date:
+    """min(today, the fiscal year's last day): a closed year's reports stand at its end."""
+    return min(today or dt.date.today(), thai.fiscal_year_bounds(fiscal_year)[1])

@@ -4,7 +4,8 @@ A project is linked to an indicator by the plan (``ITA:O10; …``) or by its own
 indicator table. The deadline is *met* when every linked, non-cancelled project had an
 accepted report in by that date (an indicator with no linked project is met when its
 owner group reported anything by then), *missed* once it has passed otherwise, *coming*
-within the next 14 days, else *pending*.
+within the next ``due_soon_days`` (a setting; the label shows the real days left), else
+*pending*.
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ from typing import Any
 
 from tps_batch.reports.data import ReportData
 
-SOON = dt.timedelta(days=14)
-STATES = {"met": "ส่งทันกำหนด", "missed": "เลยกำหนด", "coming": "ใกล้ถึงกำหนด (14 วัน)",
+STATES = {"met": "ส่งทันกำหนด", "missed": "เลยกำหนด", "coming": "ใกล้ถึงกำหนด",
           "pending": "ยังไม่ถึงกำหนด", "none": "ไม่มีกำหนดส่ง"}
+
+
+def state_label(state: str, deadline: dt.date | None, as_of: dt.date) -> str:
+    """The Thai label; a coming deadline says how many days are really left."""
+    if state == "coming" and deadline is not None:
+        left = (deadline - as_of).days
+        return "ใกล้ถึงกำหนด (ครบกำหนดวันนี้)" if left == 0 else f"ใกล้ถึงกำหนด (อีก {left} วัน)"
+    return STATES[state]
 
 
 def _links(data: ReportData) -> dict[tuple[str, str], set[str]]:
@@ -68,7 +76,7 @@ def indicator_rows(data: ReportData) -> list[dict[str, Any]]:
             state = "met"
         elif deadline < data.as_of:
             state = "missed"
-        elif deadline <= data.as_of + SOON:
+        elif deadline <= data.as_of + dt.timedelta(days=data.due_soon_days):
             state = "coming"
         else:
             state = "pending"
@@ -81,7 +89,8 @@ def indicator_rows(data: ReportData) -> list[dict[str, Any]]:
             "code": ind["code"], "name": ind["name"], "owner_group": owner,
             "owner_head": heads.get(owner, ""), "target": ind.get("target") or "",
             "target_value": ind.get("target_value"), "deadline": deadline,
-            "deadline_status": state, "deadline_status_th": STATES[state],
+            "deadline_status": state,
+            "deadline_status_th": state_label(state, deadline, data.as_of),
             "linked": len(codes), "reported": len(reported),
             "projects": [{"code": p["code"], "name": p["name"], "status_th": p["status_th"],
                           "progress": p["progress"], "allocated": p["allocated"],

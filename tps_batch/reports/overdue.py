@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 
 from tps_batch import thai
+from tps_batch.reports.baselines import baseline_rows
 from tps_batch.reports.completeness import covering_reports, expected_projects
-from tps_batch.reports.data import OPEN_ACTIVITY, ReportData, activity_status_th, last_quarter_end
+from tps_batch.reports.data import OPEN_ACTIVITY, ReportData, activity_status_th, target_quarter
 from tps_batch.reports.indicators import indicator_rows
 
 KINDS = {
@@ -27,6 +28,11 @@ KINDS = {
     "rejected-not-resubmitted": ("ไฟล์ไม่ผ่านและยังไม่ส่งใหม่", "Rejected, not resubmitted"),
     "disbursement-behind": ("เบิกจ่ายต่ำกว่าเป้าหมาย", "Disbursement behind target"),
     "indicator-overdue": ("รายงานตัวชี้วัดเลยกำหนด", "Indicator report past deadline"),
+    "rescheduled": ("เลื่อนกำหนดกิจกรรม", "Activity rescheduled past its baseline"),
+    "rescheduled-without-reason": ("เปลี่ยนวันตามแผนโดยไม่ระบุการเลื่อนและเหตุผล",
+                                   "Planned dates changed without postponement and reason"),
+    "activity-removed": ("กิจกรรมหายไปจากรายงานฉบับล่าสุด",
+                         "Activity missing from the latest report"),
 }
 COLUMNS = ["group", "person", "kind", "kind_th", "project_code", "project_name", "item",
            "due", "days_overdue", "detail"]
@@ -36,7 +42,8 @@ def _row(kind: str, group: str, person: str, due: dt.date, as_of: dt.date, *,
          code: str = "", name: str = "", item: str = "", detail: str = "") -> dict[str, Any]:
     return {"group": group, "person": person or "-", "kind": kind, "kind_th": KINDS[kind][0],
             "project_code": code, "project_name": name, "item": item, "due": due,
-            "days_overdue": (as_of - due).days, "detail": detail}
+            # 0 for a quarter's target whose date has not come: behind it, not yet late
+            "days_overdue": max((as_of - due).days, 0), "detail": detail}
 
 
 def overdue_rows(data: ReportData,
@@ -46,14 +53,21 @@ def overdue_rows(data: ReportData,
     projects = data.projects
     live = projects[~projects["cancelled"]] if len(projects) else projects
     by_code = {r["code"]: r for r in live.to_dict("records")}
+    moved = baseline_rows(data, by_code)
+    shown = {(m["project_code"], m["key"]) for m in moved}
     acts = data.table("activities")
     for a in acts.to_dict("records"):
         p = by_code.get(a["project_code"])
         end = a["planned_end"]
-        if p and end and end < as_of and a["status"] in OPEN_ACTIVITY:
+        if p and end and end < as_of and a["status"] in OPEN_ACTIVITY \
+                and (p["code"], _key(a["name"])) not in shown:
             rows.append(_row("late-activity", p["group"], p["owner"], end, as_of,
                              code=p["code"], name=p["name"], item=a["name"],
                              detail=activity_status_th(a["status"])))
+    for m in moved:
+        p = by_code[m["project_code"]]
+        rows.append(_row(m["kind"], p["group"], p["owner"], m["due"], as_of, code=p["code"],
+                         name=p["name"], item=m["activity"], detail=m["detail"]))
     for p in by_code.values():
         if p["planned_end"] < as_of and p["report_kind"] != "final":
             rows.append(_row("no-final-report", p["group"], p["owner"], p["planned_end"], as_of,
@@ -72,6 +86,10 @@ def overdue_rows(data: ReportData,
     return frame.sort_values(["group", "person", "days_overdue", "kind", "project_code", "item"],
                              ascending=[True, True, False, True, True, True],
                              kind="mergesort").reset_index(drop=True)
+
+
+def _key(name: Any) -> str:
+    return " ".join(str(name or "").split()).casefold()
 
 
 def _missing_reports(data: ReportData) -> list[dict[str, Any]]:
@@ -113,46 +131,85 @@ def _rejected(data: ReportData, by_code: dict[str, dict[str, Any]]) -> list[dict
     return rows
 
 
-def disbursement_target(data: ReportData, scope: str | None) -> tuple[int, float] | None:
-    """Cumulative target (quarter, %) of the latest ended quarter for a budget type."""
-    ended = last_quarter_end(data.fiscal_year, data.as_of)
-    if not ended:
+def disbursement_target(data: ReportData, scope: str | None) -> dict[str, Any] | None:
+    """The cumulative target (%) disbursement is held to on the as-of: that of the quarter
+    the as-of falls in, at its end (``quarter-end``) or pro-rated by the days gone in it
+    from the previous quarter's target (``pro-rated``); the setting says which."""
+    q = target_quarter(data.fiscal_year, data.as_of)
+    if q is None:
         return None
     targets = {(t["scope"], t["quarter"]): t["target_percent"]
                for t in data.plan.disbursement_targets(data.fiscal_year)}
-    for key in (scope, "overall"):
-        if (key, ended[0]) in targets:
-            return ended[0], targets[(key, ended[0])]
-    return None
+    key = next((k for k in (scope, "overall") if (k, q) in targets), None)
+    if key is None:
+        return None
+    start, end = thai.quarter_bounds(data.fiscal_year, q)
+    percent, due = float(targets[(key, q)]), end
+    rule = "quarter-end"
+    if data.target_rule == "pro-rated" and data.as_of < end:
+        before = float(targets.get((key, q - 1), 0.0)) if q > 1 else 0.0
+        gone = (data.as_of - start).days + 1
+        percent = round(before + (percent - before) * gone / ((end - start).days + 1), 2)
+        due, rule = data.as_of, "pro-rated"
+    return {"quarter": q, "percent": percent, "due": due, "rule": rule,
+            "quarter_target": float(targets[(key, q)]),
+            "label": f"{thai.quarter_label(q)} ≥ {percent:g}%"
+                     + (" (เฉลี่ยตามวัน pro-rated)" if rule == "pro-rated" else "")}
+
+
+RULES_TH = {"quarter-end": "เทียบกับเป้าหมายสะสม ณ สิ้นไตรมาสที่วันที่ข้อมูลอยู่ "
+                           "(the target of the quarter the as-of falls in, at its end)",
+            "pro-rated": "เทียบกับเป้าหมายเฉลี่ยตามจำนวนวันที่ผ่านไปในไตรมาสที่วันที่ข้อมูลอยู่ "
+                         "(pro-rated within the quarter the as-of falls in)"}
 
 
 def _disbursement(data: ReportData, live: pd.DataFrame) -> list[dict[str, Any]]:
+    """Projects, groups and the office behind the target. A completed project is not: its
+    unspent money is savings, left out of every rate (``rate_base``)."""
     rows: list[dict[str, Any]] = []
-    ended = last_quarter_end(data.fiscal_year, data.as_of)
-    if not ended or live.empty:
-        return rows
-    due = ended[1]
-    funded = live[live["allocated"] > 0]
-    for p in funded.to_dict("records"):
-        target = disbursement_target(data, p["budget_type"])
-        if target and (p["disbursed_pct"] or 0) < target[1]:
-            rows.append(_row("disbursement-behind", p["group"], p["owner"], due, data.as_of,
-                             code=p["code"], name=p["name"],
-                             item=f"{thai.quarter_label(target[0])} ≥ {target[1]:g}%",
-                             detail=f"{p['disbursed_pct'] or 0:.2f}%"))
     overall = disbursement_target(data, None)
-    if not overall:
+    if not overall or live.empty:
         return rows
+    funded = live[live["rate_base"] > 0]
+    for p in funded[~funded["completed"].astype(bool)].to_dict("records"):
+        target = disbursement_target(data, p["budget_type"])
+        if target and (p["disbursed_pct"] or 0) < target["percent"]:
+            rows.append(_row("disbursement-behind", p["group"], p["owner"], target["due"],
+                             data.as_of, code=p["code"], name=p["name"], item=target["label"],
+                             detail=f"{p['disbursed_pct'] or 0:.2f}%"))
     heads = {g["name"]: g.get("head") or "" for g in data.plan.groups}
     for group, g in funded.groupby("group"):
-        pct = 100 * g["disbursed"].sum() / g["allocated"].sum()
-        if pct < overall[1]:
-            rows.append(_row("disbursement-behind", str(group), heads.get(str(group), ""), due,
-                             data.as_of, item=f"ภาพรวมกลุ่ม {thai.quarter_label(overall[0])} "
-                             f"≥ {overall[1]:g}%", detail=f"{pct:.2f}%"))
-    pct = 100 * funded["disbursed"].sum() / funded["allocated"].sum()
-    if pct < overall[1]:
-        rows.append(_row("disbursement-behind", "ภาพรวมสำนักงาน (office)", "", due, data.as_of,
-                         item=f"ภาพรวมสำนักงาน {thai.quarter_label(overall[0])} "
-                         f"≥ {overall[1]:g}%", detail=f"{pct:.2f}%"))
+        pct = 100 * g["disbursed"].sum() / g["rate_base"].sum()
+        if pct < overall["percent"]:
+            rows.append(_row("disbursement-behind", str(group), heads.get(str(group), ""),
+                             overall["due"], data.as_of,
+                             item=f"ภาพรวมกลุ่ม {overall['label']}", detail=f"{pct:.2f}%"))
+    pct = 100 * funded["disbursed"].sum() / funded["rate_base"].sum() if len(funded) else 0
+    if len(funded) and pct < overall["percent"]:
+        rows.append(_row("disbursement-behind", "ภาพรวมสำนักงาน (office)", "", overall["due"],
+                         data.as_of, item=f"ภาพรวมสำนักงาน {overall['label']}",
+                         detail=f"{pct:.2f}%"))
     return rows
+
+
+ACTIVITY_KINDS = ("late-activity", "rescheduled", "rescheduled-without-reason",
+                  "activity-removed")
+JSON_KEYS = ("kind", "group", "person", "project_code", "activity", "indicator", "due",
+             "days_overdue", "detail")
+
+
+def overdue_json(data: ReportData, frame: pd.DataFrame) -> dict[str, Any]:
+    """``overdue.json``: each item with exactly :data:`JSON_KEYS` (see the README)."""
+    items = []
+    for r in frame.to_dict("records") if len(frame) else []:
+        activity = r["item"] if r["kind"] in ACTIVITY_KINDS else None
+        indicator = r["project_code"] if r["kind"] == "indicator-overdue" else None
+        code = None if indicator or not r["project_code"] else r["project_code"]
+        detail = r["detail"] if activity or indicator or not r["item"] \
+            else f"{r['item']}: {r['detail']}"
+        items.append({"kind": r["kind"], "group": r["group"], "person": r["person"],
+                      "project_code": code, "activity": activity, "indicator": indicator,
+                      "due": r["due"].isoformat(), "days_overdue": int(r["days_overdue"]),
+                      "detail": detail})
+    return {"office": data.office_name, "fiscal_year": data.fiscal_year,
+            "as_of": data.as_of.isoformat(), "items": items}

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tps_batch.reports.data import ReportData
     from tps_batch.settings import Settings
 
-FORMATS = ("xlsx", "html", "pdf")
+FORMATS = ("xlsx", "html", "pdf", "json")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class Report:
     report without ``template`` has no page, one without ``sheets`` no workbook. A report
     that writes its own files (the per-project pages) gives ``write(writer, ctx)`` and the
     ``folder`` they go to. ``dashboard`` marks the page that links the others: it is
-    written after them.
+    written after them. ``json`` gives the JSON document written as ``<stem>.json`` (its
+    keys are documented in the README).
     """
 
     name: str
@@ -48,6 +49,7 @@ class Report:
     stem: str | None = None  # file name without suffix, when not ``name``
     formats: tuple[str, ...] = FORMATS
     dashboard: bool = False
+    json: Callable[[RunContext], Any] | None = None
 
     @property
     def title(self) -> str:
@@ -59,7 +61,7 @@ class Report:
 
     def files(self, out: Path) -> list[str]:
         """This report's outputs present in ``out``, as links relative to it."""
-        found = [f"{self.file_stem}.{ext}" for ext in ("html", "xlsx", "pdf")
+        found = [f"{self.file_stem}.{ext}" for ext in ("html", "xlsx", "pdf", "json")
                  if ext in self.formats and (out / f"{self.file_stem}.{ext}").is_file()]
         if self.folder and (out / self.folder).is_dir():
             found.append(f"{self.folder}/")

@@ -1,4 +1,10 @@
-"""Headline figures shared by the annual report and the dashboard."""
+"""Headline figures shared by the annual report, the dashboard and ``summary.json``.
+
+Allocations are the plan's (as amended by the as-of); a cancelled project leaves every
+figure; a completed project's unspent money is savings: disbursement rates divide by the
+allocation less savings (``rate_base``), so a project that finished under budget does not
+pull the office's rate down.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import pandas as pd
 
 from tps_batch import thai
 from tps_batch.reports.data import ReportData, latest_ids
-from tps_batch.reports.overdue import disbursement_target
+from tps_batch.reports.overdue import RULES_TH, disbursement_target
 from tps_batch.spec import PROJECT_STATUSES
 
 
@@ -32,6 +38,7 @@ def by_group(data: ReportData) -> list[dict[str, Any]]:
         live = mine[~mine["cancelled"]] if len(mine) else mine
         alloc = float(live["allocated"].sum()) if len(live) else 0.0
         disb = float(live["disbursed"].sum()) if len(live) else 0.0
+        base = float(live["rate_base"].sum()) if len(live) else 0.0
         done = int(live["activities_done"].sum()) if len(live) else 0
         total = int(live["activities_total"].sum()) if len(live) else 0
         rows.append({
@@ -41,8 +48,30 @@ def by_group(data: ReportData) -> list[dict[str, Any]]:
             "activities_done": done, "activities_total": total,
             "progress": round(100 * done / total, 2) if total else 0.0,
             "allocated": round(alloc, 2), "disbursed": round(disb, 2),
-            "disbursed_pct": round(100 * disb / alloc, 2) if alloc else None,
+            "savings": round(alloc - base, 2),
+            "disbursed_pct": round(100 * disb / base, 2) if base else None,
         })
+    return rows
+
+
+SOURCES_TH = {"obec": "สพฐ.", "esa": "สพป.", "other": "อื่น ๆ"}
+
+
+def by_source(data: ReportData) -> list[dict[str, Any]]:
+    """Office totals by budget source: the plan's allocation against what was disbursed."""
+    p = data.projects
+    live = p[~p["cancelled"]] if len(p) else p
+    rows = []
+    for key, label in SOURCES_TH.items():
+        alloc = float(live[f"allocated_{key}"].sum()) if len(live) else 0.0
+        disb = float(live[f"disbursed_{key}"].sum()) if len(live) else 0.0
+        rows.append({"source": key, "source_th": label, "allocated": round(alloc, 2),
+                     "disbursed": round(disb, 2),
+                     "disbursed_pct": round(100 * disb / alloc, 2) if alloc else None})
+    unfunded = float(live["disbursed_none"].sum()) if len(live) else 0.0
+    if unfunded:  # spent under "no budget": shown, never hidden in another source
+        rows.append({"source": "none", "source_th": "ไม่ใช้งบประมาณ", "allocated": 0.0,
+                     "disbursed": round(unfunded, 2), "disbursed_pct": None})
     return rows
 
 
@@ -51,6 +80,7 @@ def headline(data: ReportData) -> dict[str, Any]:
     live = p[~p["cancelled"]] if len(p) else p
     alloc = float(live["allocated"].sum()) if len(live) else 0.0
     disb = float(live["disbursed"].sum()) if len(live) else 0.0
+    base = float(live["rate_base"].sum()) if len(live) else 0.0
     target = disbursement_target(data, None)
     return {
         "projects": len(p), "live": len(live), "cancelled": int(p["cancelled"].sum()) if len(p)
@@ -58,9 +88,13 @@ def headline(data: ReportData) -> dict[str, Any]:
         "reported": int(live["has_report"].sum()) if len(live) else 0,
         "completed": int((live["status"] == "completed").sum()) if len(live) else 0,
         "allocated": round(alloc, 2), "disbursed": round(disb, 2),
-        "disbursed_pct": round(100 * disb / alloc, 2) if alloc else 0.0,
-        "target_quarter": thai.quarter_label(target[0]) if target else "",
-        "target_pct": target[1] if target else None,
+        "savings": round(alloc - base, 2), "rate_base": round(base, 2),
+        "disbursed_pct": round(100 * disb / base, 2) if base else 0.0,
+        "target_quarter": thai.quarter_label(target["quarter"]) if target else "",
+        "target_pct": target["percent"] if target else None,
+        "target_rule": target["rule"] if target else data.target_rule,
+        "target_rule_th": RULES_TH[target["rule"] if target else data.target_rule],
+        "sources": by_source(data),
     }
 
 
@@ -74,7 +108,7 @@ def quarterly_disbursement(data: ReportData) -> list[dict[str, Any]]:
     targets = {t["quarter"]: t["target_percent"]
                for t in data.plan.disbursement_targets(data.fiscal_year) if t["scope"] == "overall"}
     live = data.projects[~data.projects["cancelled"]] if len(data.projects) else data.projects
-    allocated = float(live["allocated"].sum()) if len(live) else 0.0
+    allocated = float(live["rate_base"].sum()) if len(live) else 0.0
     rows = []
     for q in (1, 2, 3, 4):
         end = thai.quarter_bounds(data.fiscal_year, q)[1]
@@ -93,5 +127,30 @@ def _disbursed_by(data: ReportData, subs: pd.DataFrame, day: Any, allocated: flo
     budget = data.tables.get("_all_budget")
     if budget is None or ids.empty:
         return 0.0
-    total = float(budget[budget["submission_id"].isin(ids)]["disbursed"].fillna(0).sum())
+    live = set(data.projects[~data.projects["cancelled"]]["code"])
+    mine = budget[budget["submission_id"].isin(ids) & budget["project_code"].isin(live)]
+    total = float(mine["disbursed"].fillna(0).sum())
     return round(100 * total / allocated, 2)
+
+
+def summary_json(data: ReportData, head: dict[str, Any], statuses: list[dict[str, Any]],
+                 quarters: list[dict[str, Any]]) -> dict[str, Any]:
+    """``summary.json``: the keys the README documents, the numbers the pages print."""
+    q_now = disbursement_target(data, None)
+    return {
+        "office": data.office_name, "fiscal_year": data.fiscal_year,
+        "as_of": data.as_of.isoformat(),
+        "totals": {k: head[k] for k in ("projects", "live", "cancelled", "reported",
+                                        "completed", "allocated", "disbursed", "savings",
+                                        "disbursed_pct")},
+        "by_source": [{k: r[k] for k in ("source", "allocated", "disbursed", "disbursed_pct")}
+                      for r in head["sources"]],
+        "by_status": [{"status": s["status"], "count": s["count"]} for s in statuses],
+        "disbursement": {
+            "quarter": q_now["quarter"] if q_now else None,
+            "target_percent": q_now["percent"] if q_now else None,
+            "rule": head["target_rule"],
+            "by_quarter": [{"quarter": i, "target_percent": q["target"],
+                            "disbursed_percent": q["actual"]}
+                           for i, q in enumerate(quarters, 1)]},
+    }
