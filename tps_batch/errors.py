@@ -199,6 +199,19 @@ _define("unknown-indicator", "warning", "validate",
 _define("as-of-in-future", "error", "validate",
         "วันที่ข้อมูล {value} อยู่หลังวันที่ได้รับไฟล์ {received}",
         "Data as-of date {value} is after the file was received ({received})")
+_define("as-of-outside-fiscal-year", "error", "validate",
+        "วันที่ข้อมูล {value} อยู่นอกปีงบประมาณ {fiscal_year} ({fy_start} – {fy_end})",
+        "Data as-of date {value} is outside FY {fiscal_year} ({fy_start} – {fy_end})")
+_define("allocation-differs-from-plan", "error", "validate",
+        "งบประมาณแหล่ง {source} ได้รับจัดสรร {value} บาท แต่แผนปฏิบัติการอนุมัติ {expected} บาท "
+        "(หากมีการจัดสรรเพิ่มหรือแก้ไข ให้กลุ่มนโยบายและแผนบันทึกในแผนก่อน)",
+        "Allocation from {source_en} is {value} THB but the action plan approved {expected} THB "
+        "(an amended allocation must first be recorded in the plan)")
+_define("spending-differs-from-disbursed", "warning", "validate",
+        "ค่าใช้จ่ายของกิจกรรมรวม {spent} บาท ต่างจากยอดเบิกจ่าย {disbursed} บาท เกินร้อยละ "
+        "{tolerance}",
+        "Activities spent {spent} THB in total but the budget shows {disbursed} THB disbursed, "
+        "more than {tolerance}% apart")
 
 # --- plan workbook -------------------------------------------------------------------------
 _define("plan-missing-sheet", "error", "plan",
