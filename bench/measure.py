@@ -182,7 +182,9 @@ def make_workspace(path: Path, corpus: Corpus, *, inbox: bool = False) -> Path:
     for folder in demo.FOLDERS:
         (path / folder).mkdir()
     (path / "plan.xlsx").symlink_to(os.path.relpath(corpus.plan, path))
-    settings: dict[str, object] = {"office_name": demo.OFFICE, "fiscal_year": FY}
+    # the corpus is complete before any step starts: no settle time (settle_s) to wait out
+    settings: dict[str, object] = {"office_name": demo.OFFICE, "fiscal_year": FY,
+                                   "settle_s": 0}
     if inbox:
         for f in corpus.files():
             shutil.copyfile(f, path / "inbox" / f.name)
