@@ -103,7 +103,9 @@ def _members(book: Path) -> list[str]:
 
 def test_layout_and_print_setup(wb: openpyxl.Workbook) -> None:
     ws = wb[PROJECT_SHEET]
-    assert ws["A1"].value == "รายงานโครงการ — รายการโครงการ"
+    # one title per sheet; the report's name, when the sheet's title lacks it, on the line below
+    assert ws["A1"].value == "รายการโครงการ"
+    assert ws["A2"].value.startswith("รายงานโครงการ · ")
     assert OFFICE in ws["A2"].value and "ข้อมูล ณ วันที่ 15 ม.ค. 2567" in ws["A2"].value
     assert ws["A3"].value == "หมายเหตุ: ข้อมูลจากแบบรายงาน"
     assert [c.value for c in ws[4]] == [c.header_th for c in COLUMNS]
@@ -121,7 +123,7 @@ def test_layout_and_print_setup(wb: openpyxl.Workbook) -> None:
     assert OFFICE in ws.oddHeader.center.text
     small = wb["สรุป"]
     assert small.page_setup.orientation in (None, "portrait")
-    assert small["A1"].value == "รายงานโครงการ — สรุปตามกลุ่มงาน" and small["A3"].value == "กลุ่มงาน"
+    assert small["A1"].value == "สรุปตามกลุ่มงาน" and small["A3"].value == "กลุ่มงาน"
     assert small.freeze_panes == "A5" and small.auto_filter.ref == "A4:B6"
 
 
@@ -134,7 +136,8 @@ def test_typed_cells_and_formats(wb: openpyxl.Workbook) -> None:
     assert money.value == 125_000.5 and money.data_type == "n"
     assert money.number_format == "#,##0.00"
     assert people.value == 80 and people.number_format == "#,##0"
-    assert pct.value == 54.25 and pct.number_format == '0.00"%"'
+    # 54.25 % is stored as the fraction, so =G6*100 is 54.25, not 5,425
+    assert pct.value == 0.5425 and pct.number_format == "0.00%"
     for cell in ("D8", "E8", "F8", "G8"):  # None → blank, not 0 or "None"
         assert ws[cell].value is None
     long = ws["B8"].value

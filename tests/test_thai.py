@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from tps_batch import thai
 from tps_batch.thai import (
     EXCEL_TH_DIGITS_FORMAT,
     MONTHS_LONG,
@@ -537,3 +538,41 @@ def test_other_month_spellings(spellings: tuple[str, ...], month: int) -> None:
     # Every spelling must land on its own month: a clash in the lookup would misread dates.
     for spelling in spellings:
         assert parse_date(f"3 {spelling} 2562") == D(2019, month, 3), spelling
+
+
+def test_dictionary_order_of_the_seed_offices_groups() -> None:
+    """Code point order puts กลุ่มนิเทศ before กลุ่มนโยบาย (ิ U+0E34 < โ U+0E42); the dictionary
+    reads นโยบาย as น + ย + โ (a consonant alone comes before a consonant with a vowel)."""
+    names = ["หน่วยตรวจสอบภายใน", "กลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา",
+             "กลุ่มอำนวยการ", "กลุ่มนโยบายและแผน", "กลุ่มกฎหมายและคดี"]
+    assert thai.sorted_thai(names) == [
+        "กลุ่มกฎหมายและคดี", "กลุ่มนโยบายและแผน",
+        "กลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา", "กลุ่มอำนวยการ", "หน่วยตรวจสอบภายใน"]
+    assert sorted(names)[1].startswith("กลุ่มนิเทศ")  # what code point order did
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("ไก่", "ขวด"),      # ไ sorts by ก, which comes before ข
+    ("ขวด", "ใคร"),      # ใ sorts by ค
+    ("กา", "เกม"),       # the same consonant: า before เ in the vowel order
+    ("เกม", "แกง"), ("แกง", "โกง"), ("โกง", "ไก่"),
+    ("กา", "ก่า"), ("ก่า", "ก้า"), ("ก้า", "กาก"),  # tone marks only break ties
+    ("นางสาว ก", "นายก"),                            # ง before ย in the alphabet
+    ("นาย สมชาย", "นายสมชาย ก"),                     # spaces do not count
+])
+def test_dictionary_order_pairs(before: str, after: str) -> None:
+    assert thai.sort_key(before) < thai.sort_key(after)
+    assert thai.sorted_thai([after, before]) == [before, after]
+
+
+def test_sort_key_sees_through_typing_variants() -> None:
+    assert thai.sort_key("กลุ่มอำนวยการ") == thai.sort_key("กลุ่มอ\u0e4d\u0e32นวยการ")
+    assert thai.sort_key("กลุ่ม  นโยบาย") == thai.sort_key("กลุ่ม นโยบาย")
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (80, "ร้อยละ", "ร้อยละ 80"), (4.21, "คะแนน", "4.21 คะแนน"), (120, "คน", "120 คน"),
+    (4, "ระดับ", "ระดับ 4"), (1500, None, "1,500"), (None, "คน", ""), (80.0, "ร้อยละ", "ร้อยละ 80"),
+])
+def test_format_measure_puts_the_unit_where_thai_does(value, unit, text) -> None:
+    assert thai.format_measure(value, unit) == text

@@ -33,7 +33,9 @@ TOTAL_LABEL = "รวม (Total)"
 MAX_CELL = 32767  # Excel's cell limit, in UTF-16 code units
 LINE_PT = 22.0  # one line of TH Sarabun New 14 pt; Excel would show 21.75
 CHART_W, CHART_H, CHART_GAP = 480, 288, 16  # pixels
-_NUM_FORMATS = {"int": "#,##0", "money": "#,##0.00", "percent": '0.00"%"',
+#: A percent is stored as the fraction it is (54.25 % as 0.5425) so formulas on it are right;
+#: a "number" that is whole shows as a whole number (40 projects, not 40.00).
+_NUM_FORMATS = {"int": "#,##0", "money": "#,##0.00", "percent": "0.00%",
                 "number": "#,##0.00"}
 _THAI_MARKS = frozenset("\u0e31" + "".join(map(chr, range(0x0E34, 0x0E3B)))
                         + "".join(map(chr, range(0x0E47, 0x0E4F))))
@@ -42,7 +44,8 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 @dataclass(frozen=True)
 class XColumn:
-    """One column. ``percent`` values are 0–100 (54.5 shows "54.50%"), as reports compute them."""
+    """One column. ``percent`` values are 0–100 (54.5 shows "54.50%"), as reports compute
+    them; the cell holds the fraction (0.545) with a percent format."""
 
     key: str
     header_th: str
@@ -209,7 +212,7 @@ def _write_cell(ws: Any, r: int, c: int, value: Any, typ: str, fmt: Any) -> None
     elif typ == "date" and isinstance(value, dt.date) and value.year >= 1900:
         ws.write_datetime(r, c, dt.datetime(*value.timetuple()[:6]), fmt)  # naive, no µs
     elif typ in _NUM_FORMATS and _is_number(value):
-        ws.write_number(r, c, float(value), fmt)
+        ws.write_number(r, c, float(value) / 100 if typ == "percent" else float(value), fmt)
     else:
         ws.write_string(r, c, _clip(_as_text(value), MAX_CELL), fmt)
 
@@ -258,7 +261,7 @@ def _add_charts(wb: Any, ws: Any, name: str, sheet: XSheet, index: dict[str, int
         if chart_def.kind != "pie":
             value_type = sheet.columns[index[chart_def.values[0]]].type
             value_axis = {"num_font": font, "major_gridlines": {"visible": True},
-                          "num_format": {"money": "#,##0", "percent": '0"%"'}.get(
+                          "num_format": {"money": "#,##0", "percent": "0%"}.get(
                               value_type, "General")}
             cat_axis = {"num_font": font}
             if sheet.columns[cat].type == "date":
@@ -280,8 +283,12 @@ def _write_sheet(wb: Any, fmts: _Formats, sheet: XSheet, name: str, *, office_na
     index = _check(sheet)
     ws = wb.add_worksheet(name)
     cols, rows = sheet.columns, sheet.rows
-    top = [(f"{report_title} — {sheet.title}" if sheet.title else report_title, fmts.title),
-           (f"{office_name}    ข้อมูล ณ วันที่ {thai.format_date_short(as_of)}", fmts.sub),
+    # one title: the sheet's own; the report's name moves to the line below when it differs
+    title = sheet.title or report_title
+    context = "" if report_title in title else f"{report_title} · "
+    top = [(title, fmts.title),
+           (f"{context}{office_name}    ข้อมูล ณ วันที่ {thai.format_date_short(as_of)}",
+            fmts.sub),
            *([(sheet.note, fmts.note)] if sheet.note else [])]
     for r, (text, fmt) in enumerate(top):
         ws.write_string(r, 0, _clip(text, MAX_CELL), fmt)
@@ -302,7 +309,9 @@ def _write_sheet(wb: Any, fmts: _Formats, sheet: XSheet, name: str, *, office_na
         lines = 1
         for c, (col, width) in enumerate(zip(cols, widths, strict=True)):
             value = row.get(col.key)
-            _write_cell(ws, first + i, c, value, col.type, fmts.cell[col.type])
+            fmt = fmts.cell["int"] if col.type == "number" and _is_number(value) \
+                and float(value).is_integer() else fmts.cell[col.type]
+            _write_cell(ws, first + i, c, value, col.type, fmt)
             if col.type == "text" and not _is_missing(value):
                 lines = max(lines, _lines(_as_text(value)[:MAX_CELL], width))
         ws.set_row(first + i, _height(lines))  # explicit, so charts beside rows keep size

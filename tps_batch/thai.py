@@ -12,7 +12,9 @@ import calendar
 import datetime as dt
 import math
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _TO_ARABIC = str.maketrans(THAI_DIGITS, "0123456789")
@@ -392,3 +394,63 @@ def excel_th_date_format(style: str = "short") -> str:
         return _EXCEL_FORMATS[style]
     except KeyError:
         raise ValueError(f"style must be 'short' or 'long': {style!r}") from None
+
+
+# --- dictionary order ---------------------------------------------------------------------
+#: Vowels written before the consonant they follow in speech: เก sorts as ก + เ.
+LEADING_VOWELS = frozenset("เแโใไ")
+#: Marks that only break ties (tones, ็ and ์): มา before ม่า before ม้า before มาก.
+_TIE_MARKS = frozenset("\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
+
+
+def _is_consonant(ch: str) -> bool:
+    return "\u0e01" <= ch <= "\u0e2e"
+
+
+def sort_key(text: object) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Thai dictionary order (ราชบัณฑิตยสถาน) as a sort key, for names and groups.
+
+    Consonants in their alphabet order (their code point order), a consonant alone before
+    it with a vowel (so นโยบาย before นิเทศ), a leading vowel เ แ โ ใ ไ sorted by the
+    consonant after it, tone marks only as a tie-break; spaces and case fold away.
+    Written here because ICU (PyICU) has no wheel to install: it is a C build on every
+    office computer.
+    """
+    s = unicodedata.normalize("NFC", " ".join(str(text or "").split())).casefold()
+    s = s.replace("\u0e4d\u0e32", "\u0e33")  # ำ typed as ํ + า
+    primary: list[int] = []
+    ties: list[int] = []
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch in LEADING_VOWELS and i + 1 < len(s) and _is_consonant(s[i + 1]):
+            primary += [ord(s[i + 1]), ord(ch)]
+            i += 2
+            continue
+        if ch in _TIE_MARKS:
+            ties.append(len(primary) * 0x10000 + ord(ch))
+        elif ch != " ":
+            primary.append(ord(ch))
+        i += 1
+    return tuple(primary), tuple(ties)
+
+
+def sorted_thai(items: Any, key: Any = None) -> list[Any]:
+    """``items`` in Thai dictionary order (of ``key(item)``, default the item itself)."""
+    return sorted(items, key=lambda x: sort_key(x if key is None else key(x)))
+
+
+# --- values with their unit ------------------------------------------------------------------
+#: Units written before the number in Thai: ร้อยละ 80, ระดับ 4 (others follow it: 4.21 คะแนน).
+UNITS_BEFORE = ("ร้อยละ", "ระดับ")
+
+
+def format_measure(value: float | Decimal | None, unit: str | None = None) -> str:
+    """A target or achieved value the Thai way: "ร้อยละ 80", "4.21 คะแนน", "120 คน"."""
+    if value is None:
+        return ""
+    number = format_number(value)
+    unit = " ".join((unit or "").split())
+    if not unit:
+        return number
+    return f"{unit} {number}" if unit in UNITS_BEFORE else f"{number} {unit}"

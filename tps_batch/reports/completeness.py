@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from tps_batch import thai
 from tps_batch.reports.data import ReportData
 
 GRACE = dt.timedelta(days=7)
@@ -66,7 +67,7 @@ def on_time_reports(data: ReportData, period: dict[str, Any]) -> set[str]:
 
 def completeness_rows(data: ReportData) -> pd.DataFrame:
     rows = []
-    groups = [g["name"] for g in data.plan.groups]
+    groups = thai.sorted_thai(g["name"] for g in data.plan.groups)
     for period in data.plan.calendar(data.fiscal_year):
         if period["period_end"] > data.as_of:
             continue

@@ -82,10 +82,11 @@ def overdue_rows(data: ReportData,
                              ind["deadline"], as_of, code=f"{ind['framework']} {ind['code']}",
                              name=ind["name"], item="รายงานตัวชี้วัด",
                              detail=f"{ind['reported']}/{ind['linked']} โครงการรายงานแล้ว"))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.sort_values(["group", "person", "days_overdue", "kind", "project_code", "item"],
-                             ascending=[True, True, False, True, True, True],
-                             kind="mergesort").reset_index(drop=True)
+    # groups and people in Thai dictionary order, the longest overdue first
+    rows.sort(key=lambda r: (thai.sort_key(r["group"]), thai.sort_key(r["person"]),
+                             -r["days_overdue"], r["kind"], r["project_code"],
+                             thai.sort_key(r["item"])))
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _key(name: Any) -> str:

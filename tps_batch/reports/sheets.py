@@ -55,7 +55,8 @@ def overdue_sheets(frame: Any) -> list[XSheet]:
             C("item", "รายการ", "Item", width=36), C("due", "กำหนด", "Due", "date"),
             C("days_overdue", "เกินกำหนด (วัน)", "Days overdue", "int"),
             C("detail", "รายละเอียด", "Detail", width=24)]
-    counts = frame.groupby("group").size().reset_index(name="count") if len(frame) else frame
+    counts = frame.groupby("group", sort=False).size().reset_index(name="count") \
+        if len(frame) else frame  # the list's order: Thai dictionary order
     return [
         XSheet("รายการเลยกำหนด", "รายการที่เลยกำหนด", cols, _records(frame)),
         XSheet("สรุปตามกลุ่ม", "จำนวนรายการเลยกำหนดตามกลุ่ม",

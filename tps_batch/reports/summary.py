@@ -33,7 +33,7 @@ def status_counts(data: ReportData) -> list[dict[str, Any]]:
 def by_group(data: ReportData) -> list[dict[str, Any]]:
     p = data.projects
     rows = []
-    for g in data.plan.groups:
+    for g in thai.sorted_thai(data.plan.groups, key=lambda g: g["name"]):
         mine = p[p["group"] == g["name"]] if len(p) else p
         live = mine[~mine["cancelled"]] if len(mine) else mine
         alloc = float(live["allocated"].sum()) if len(live) else 0.0
