@@ -27,7 +27,7 @@ from tps_batch.validate import validate
 READ_CODES = {code for code, kind in errors.CATALOG.items() if kind.stage == "read"}
 KINDS = {"late-activity", "missing-report", "thai-digit-date", "be-gregorian-date", "text-date",
          "group-alias", "invalid-choice", "invalid-number", "resubmission",
-         "spent-over-allocated", "cancelled-project"}
+         "spent-over-allocated", "cancelled-project", "rescheduled"}
 
 
 @pytest.fixture(scope="module")

@@ -142,3 +142,16 @@ def test_overdue_pdf_shows_the_json_count(out: Path, tmp_path: Path) -> None:
                           text=True, check=True).stdout
     items = _json(out, "overdue")["items"]
     assert f"รวม {len(items)} รายการ" in text
+
+
+def test_the_demos_postponed_activity_is_listed_with_both_dates(out: Path) -> None:
+    manifest = json.loads((out.parent.parent / "demo-manifest.json").read_text("utf-8"))
+    planted = [p for p in manifest["planted"] if p["kind"] == "rescheduled"]
+    assert len(planted) == 1
+    p = planted[0]
+    items = [i for i in _json(out, "overdue")["items"] if i["kind"] == "rescheduled"]
+    assert [(i["project_code"], i["activity"], i["due"]) for i in items] == \
+        [(p["project_code"], p["activity"], p["baseline_end"])]
+    base, new = (dt.date.fromisoformat(p[k]) for k in ("baseline_end", "value"))
+    assert thai.format_date_short(base) in items[0]["detail"]
+    assert thai.format_date_short(new) in items[0]["detail"]

@@ -19,6 +19,17 @@ from typing import Any
 
 from tps_batch import spec, thai
 from tps_batch.atomic import atomic_write
+from tps_batch.demo_data import (
+    ACTS,
+    FIRST_NAMES,
+    FRAMEWORKS,
+    GROUPS,
+    INDICATORS,
+    LAST_NAMES,
+    PLANTED_ALIASES,
+    PROJECTS,
+    TEXTS,
+)
 from tps_batch.plan import P_PROJECTS, write_plan
 from tps_batch.settings import SETTINGS_FILE, render_toml
 from tps_batch.template import write_workbook
@@ -31,132 +42,6 @@ MANIFEST_FILE = "demo-manifest.json"
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
 
 
-def _rows(text: str) -> list[list[str]]:
-    """The data tables below: one record a line, fields separated by "|"."""
-    return [line.split("|") for line in text.strip().splitlines()]
-
-
-# slug | canonical name | aliases (;) | staff position
-GROUPS = _rows("""
-admin|กลุ่มอำนวยการ|อำนวยการ;กลุ่มงานอำนวยการ;กอก.|นักจัดการงานทั่วไปชำนาญการ
-legal|กลุ่มกฎหมายและคดี|กฎหมายและคดี;กลุ่มกฎหมาย;กกค.|นิติกรชำนาญการ
-plan|กลุ่มนโยบายและแผน|นโยบายและแผน;กลุ่มแผน;กนผ.|นักวิเคราะห์นโยบายและแผนชำนาญการ
-finance|กลุ่มบริหารงานการเงินและสินทรัพย์|กลุ่มบริหารการเงินและสินทรัพย์;การเงินและสินทรัพย์;กลุ่มการเงิน;กคง.|นักวิชาการเงินและบัญชีชำนาญการ
-dlict|กลุ่มส่งเสริมการศึกษาทางไกล เทคโนโลยีสารสนเทศและการสื่อสาร|DLICT;กลุ่ม DLICT;กลุ่มส่งเสริมการศึกษาทางไกลฯ;ICT|นักวิชาการคอมพิวเตอร์ชำนาญการ
-supervision|กลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา|กลุ่มนิเทศ ติดตาม และประเมินผลการจัดการศึกษา;กลุ่มนิเทศติดตามและประเมินผล;กลุ่มนิเทศฯ;กนต.|ศึกษานิเทศก์ชำนาญการพิเศษ
-personnel|กลุ่มบริหารงานบุคคล|กลุ่มบริหารบุคคล;บริหารงานบุคคล;กบค.|นักทรัพยากรบุคคลชำนาญการ
-develop|กลุ่มพัฒนาครูและบุคลากรทางการศึกษา|กลุ่มพัฒนาครูฯ;พัฒนาครูและบุคลากรทางการศึกษา;กพค.|นักทรัพยากรบุคคลชำนาญการพิเศษ
-promotion|กลุ่มส่งเสริมการจัดการศึกษา|ส่งเสริมการจัดการศึกษา;กลุ่มส่งเสริมฯ;กสก.|นักวิชาการศึกษาชำนาญการ
-audit|หน่วยตรวจสอบภายใน|ตรวจสอบภายใน;กลุ่มตรวจสอบภายใน;ตสน.|นักวิชาการตรวจสอบภายในชำนาญการ
-""")  # noqa: E501
-#: Groups whose first alias a planted workbook uses (บริหารการเงิน, "ติดตาม และ", DLICT).
-PLANTED_ALIASES = ("finance", "supervision", "dlict")
-FIRST_NAMES = [n.split(":") for n in """
-ธนพล:thanaphon:m วรวุฒิ:worawut:m สมศักดิ์:somsak:m ประเสริฐ:prasert:m กิตติพงษ์:kittipong:m ณัฐวุฒิ:nattawut:m อนุชา:anucha:m ชัยวัฒน์:chaiwat:m ธีระ:thira:m พงศกร:pongsakorn:m สุรชัย:surachai:m วีระพงษ์:weerapong:m ศิริพร:siriporn:f กมลวรรณ:kamonwan:f สุภาพร:supaporn:f วันเพ็ญ:wanpen:f จิราพร:jiraporn:f นันทนา:nantana:f พรทิพย์:porntip:f รัชนี:ratchanee:f อรุณี:arunee:f ปิยะนุช:piyanut:f เบญจวรรณ:benjawan:f สุนิสา:sunisa:f
-""".split()]  # noqa: E501
-LAST_NAMES = [n.split(":") for n in """
-ศรีสุข:srisuk แก้วมณี:kaewmanee บุญประเสริฐ:boonprasert ทองดี:thongdee จันทร์เพ็ญ:chanpen สุวรรณรัตน์:suwannarat พรหมมา:phromma ชัยมงคล:chaimongkol วงศ์ใหญ่:wongyai ศรีวิชัย:sriwichai อินทร์แก้ว:inkaew มณีวงศ์:maneewong รักษ์ไทย:rakthai เพชรรัตน์:phetcharat คำแสน:khamsaen บุญมา:boonma สายทอง:saithong ใจงาม:jaingam นาคสวัสดิ์:naksawat ปัญญาดี:panyadee
-""".split()]  # noqa: E501
-FRAMEWORKS = _rows("""
-ITA|การประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA Online)|Integrity and Transparency Assessment
-ESA-STD|มาตรฐานสำนักงานเขตพื้นที่การศึกษา พ.ศ. 2560|ESA office standards
-PA|การประเมินส่วนราชการตามมาตรการปรับปรุงประสิทธิภาพในการปฏิบัติราชการ|Agency performance evaluation
-OBEC|ตัวชี้วัดตามแผนปฏิบัติราชการ สพฐ. (รายกลยุทธ์)|OBEC action-plan indicators
-""")  # noqa: E501
-# framework | code | owner group | deadline mm-dd ("soon": as_of + 10 days) | target | value | name
-INDICATORS = _rows("""
-ITA|O6|dlict|12-29|เผยแพร่ครบถ้วนเป็นปัจจุบัน|100|ข้อมูลข่าวสารประชาสัมพันธ์และช่องทางการสื่อสารของหน่วยงาน
-ITA|O10|plan|01-31|เผยแพร่ภายในกำหนด|100|แผนดำเนินงานและการใช้จ่ายงบประมาณประจำปี
-ITA|O11|plan|soon|เผยแพร่ภายในกำหนด|100|รายงานการกำกับติดตามการดำเนินงานและการใช้จ่ายงบประมาณ รอบ 6 เดือน
-ITA|O12|plan|03-31|เผยแพร่ภายในกำหนด|100|รายงานผลการดำเนินงานประจำปี
-ITA|O16|finance|11-30|เผยแพร่ภายในกำหนด|100|แผนการจัดซื้อจัดจ้างหรือแผนการจัดหาพัสดุ
-ITA|O18|finance|06-30|ครบทุกเดือน|100|สรุปผลการจัดซื้อจัดจ้างหรือการจัดหาพัสดุรายเดือน
-ITA|O19|finance|12-29|เผยแพร่ภายในกำหนด|100|รายงานผลการจัดซื้อจัดจ้างหรือการจัดหาพัสดุประจำปี
-ITA|O22|personnel|02-28|เผยแพร่ภายในกำหนด|100|หลักเกณฑ์การบริหารและพัฒนาทรัพยากรบุคคล
-ITA|O24|personnel|08-31|เผยแพร่ภายในกำหนด|100|รายงานผลการบริหารและพัฒนาทรัพยากรบุคคลประจำปี
-ITA|O27|legal|07-31|เผยแพร่ภายในกำหนด|100|รายงานผลการดำเนินการเรื่องร้องเรียนการทุจริตและประพฤติมิชอบ
-ITA|O33|audit|03-31|เผยแพร่ภายในกำหนด|100|การประเมินความเสี่ยงการทุจริตประจำปี
-ITA|O36|admin|01-31|เผยแพร่ภายในกำหนด|100|แผนปฏิบัติการป้องกันการทุจริต
-ESA-STD|1.1|plan|08-31|ระดับดีเยี่ยม||การบริหารจัดการองค์การอย่างเป็นระบบ
-ESA-STD|1.2|admin|08-31|ระดับดีเยี่ยม||การบริหารจัดการตามหลักธรรมาภิบาล
-ESA-STD|1.3|dlict|08-31|ระดับดีเยี่ยม||การบริหารจัดการข้อมูลสารสนเทศและเทคโนโลยีดิจิทัล
-ESA-STD|2.1|promotion|08-31|ระดับดีเยี่ยม||การส่งเสริมการจัดการศึกษาให้ทั่วถึงและเท่าเทียม
-ESA-STD|2.2|develop|08-31|ระดับดีเยี่ยม||การพัฒนาครูและบุคลากรทางการศึกษา
-ESA-STD|2.3|supervision|08-31|ระดับดีเยี่ยม||การนิเทศ ติดตาม และประเมินผลการจัดการศึกษา
-ESA-STD|3.1|supervision|09-15|ระดับดีเยี่ยม||ผลสัมฤทธิ์ทางการเรียนของผู้เรียน
-ESA-STD|3.2|promotion|09-15|ระดับดีเยี่ยม||คุณลักษณะและสมรรถนะของผู้เรียน
-PA|สพท.1|plan|04-30|ระดับ 5|100|ผลการดำเนินงานตามนโยบายและจุดเน้นของ สพฐ.
-PA|สพท.2|finance|07-15|ร้อยละ 94|94|ผลการเบิกจ่ายงบประมาณตามเป้าหมาย
-PA|สพท.3|dlict|09-15|ระดับ 5|100|การพัฒนานวัตกรรมการบริหารและการให้บริการ
-OBEC|1.1|promotion|09-15|ร้อยละ 100|100|ร้อยละของสถานศึกษาที่มีระบบความปลอดภัยและมาตรการป้องกันภัยทุกรูปแบบ
-OBEC|2.1|promotion|06-30|ร้อยละ 100|100|ร้อยละของเด็กวัยเรียนได้รับโอกาสเข้าเรียนในระบบการศึกษา
-OBEC|3.1|supervision|09-15|เพิ่มขึ้นร้อยละ 3|3|ร้อยละของนักเรียนที่มีผลการทดสอบระดับชาติ (O-NET) ผ่านเกณฑ์เพิ่มขึ้น
-OBEC|3.2|supervision|04-30|ร้อยละ 90|90|ร้อยละของนักเรียนชั้นประถมศึกษาปีที่ 1 อ่านออกเขียนได้
-OBEC|3.3|develop|08-31|ร้อยละ 80|80|ร้อยละของครูที่ได้รับการพัฒนาตามความต้องการและจำเป็น
-OBEC|4.1|dlict|08-31|ร้อยละ 90|90|ร้อยละของสถานศึกษาที่ใช้ระบบข้อมูลสารสนเทศในการบริหารจัดการ
-OBEC|4.2|finance|09-30|ร้อยละ 94|94|ร้อยละการเบิกจ่ายงบประมาณเป็นไปตามเป้าหมายที่กำหนด
-""")
-# group | slug | budget (0 S M L) | type (r q i) | window | activities | links | name | topic
-PROJECTS = _rows("""
-admin|e-saraban|S|r|-|CWR|ESA-STD:1.2; ESA-STD:1.3|โครงการพัฒนาระบบงานสารบรรณอิเล็กทรอนิกส์|การใช้ระบบงานสารบรรณอิเล็กทรอนิกส์
-admin|pr-network|S|r|y|CTR|ITA:O6|โครงการประชาสัมพันธ์ผลงานและสร้างเครือข่ายการสื่อสารองค์กร|การประชาสัมพันธ์และการสื่อสารองค์กร
-admin|integrity|0|r|-|CWR|ITA:O36; ESA-STD:1.2|โครงการสำนักงานเขตพื้นที่การศึกษาคุณธรรมและความโปร่งใส|คุณธรรมและความโปร่งใสในการปฏิบัติงาน
-admin|office-5s|S|r|-|CWR|ESA-STD:1.1|โครงการพัฒนาสำนักงานน่าอยู่ตามหลัก 5ส|การจัดสำนักงานตามหลัก 5ส
-legal|law-discipline|M|q|-|CTR|ESA-STD:1.2|โครงการให้ความรู้ด้านกฎหมายและวินัยแก่ข้าราชการครูและบุคลากรทางการศึกษา|กฎหมายและวินัยข้าราชการ
-legal|anti-corruption|S|r|-|CWR|ITA:O36; ITA:O27|โครงการป้องกันและปราบปรามการทุจริตและประพฤติมิชอบ|การป้องกันการทุจริต
-legal|complaints|0|r|y|CWR|ITA:O27|โครงการพัฒนาระบบรับเรื่องร้องเรียนร้องทุกข์|การจัดการเรื่องร้องเรียน
-plan|action-plan|M|r|e|CWR|ITA:O10; ESA-STD:1.1|โครงการจัดทำแผนปฏิบัติการประจำปีงบประมาณ {fy}|การจัดทำแผนปฏิบัติการ
-plan|monitoring|S|r|y|CNR|ITA:O11; PA:สพท.1|โครงการติดตาม ตรวจสอบ และรายงานผลการดำเนินงานตามแผนปฏิบัติการ|การติดตามการดำเนินงานตามแผน
-plan|annual-report|S|r|e|CWR|ITA:O12|โครงการจัดทำรายงานผลการดำเนินงานประจำปีงบประมาณ {fy1}|การจัดทำรายงานประจำปี
-plan|edu-data|S|q|-|CWR|OBEC:4.1; ESA-STD:1.3|โครงการจัดทำข้อมูลสารสนเทศทางการศึกษา|ข้อมูลสารสนเทศทางการศึกษา
-plan|small-schools|M|q|-|CWNR|OBEC:2.1; ESA-STD:2.1|โครงการบริหารจัดการโรงเรียนขนาดเล็กและโรงเรียนคุณภาพ|การบริหารจัดการโรงเรียนขนาดเล็ก
-finance|disbursement|S|r|y|CWR|PA:สพท.2; OBEC:4.2|โครงการพัฒนาประสิทธิภาพการเบิกจ่ายงบประมาณ|การเบิกจ่ายงบประมาณ
-finance|finance-staff|M|q|-|CTR|OBEC:4.2; ESA-STD:1.1|โครงการพัฒนาศักยภาพเจ้าหน้าที่การเงินและพัสดุของสถานศึกษา|การเงิน บัญชี และพัสดุ
-finance|procurement|0|r|y|CWR|ITA:O16; ITA:O18; ITA:O19|โครงการจัดทำแผนและรายงานผลการจัดซื้อจัดจ้าง|การจัดซื้อจัดจ้าง
-finance|asset-check|S|r|e|CWR|ITA:O19|โครงการตรวจสอบพัสดุประจำปี|การตรวจสอบพัสดุประจำปี
-dlict|network|L|i|-|CER|OBEC:4.1; ESA-STD:1.3|โครงการพัฒนาระบบเครือข่ายอินเทอร์เน็ตและเทคโนโลยีสารสนเทศของสำนักงาน|ระบบเครือข่ายและเทคโนโลยีสารสนเทศ
-dlict|dltv|M|q|-|CTNR|OBEC:3.1|โครงการส่งเสริมการจัดการเรียนการสอนทางไกลผ่านดาวเทียม (DLTV)|การจัดการเรียนการสอนทางไกล
-dlict|digital-teachers|M|q|-|CTR|OBEC:3.3; PA:สพท.3|โครงการพัฒนาครูด้านเทคโนโลยีดิจิทัลเพื่อการเรียนรู้|เทคโนโลยีดิจิทัลเพื่อการเรียนรู้
-dlict|website|S|r|y|CWR|ITA:O6; PA:สพท.3|โครงการพัฒนาเว็บไซต์และระบบเผยแพร่ข้อมูลสาธารณะ|การเผยแพร่ข้อมูลผ่านเว็บไซต์
-supervision|supervision|M|q|y|CNWR|ESA-STD:2.3; OBEC:3.1|โครงการนิเทศ ติดตาม การจัดการเรียนการสอนของสถานศึกษา|การจัดการเรียนการสอน
-supervision|onet|M|q|-|CTNR|OBEC:3.1; ESA-STD:3.1|โครงการยกระดับผลสัมฤทธิ์ทางการเรียน O-NET และ NT|การยกระดับผลสัมฤทธิ์ทางการเรียน
-supervision|reading|S|q|-|CTNR|OBEC:3.2|โครงการส่งเสริมการอ่านออกเขียนได้ของนักเรียนชั้นประถมศึกษาปีที่ 1|การสอนอ่านออกเขียนได้
-supervision|qa|S|q|-|CWNR|ESA-STD:2.3|โครงการพัฒนาระบบประกันคุณภาพการศึกษาภายในสถานศึกษา|การประกันคุณภาพภายใน
-supervision|active-learning|M|q|-|CTNR|OBEC:3.3; ESA-STD:3.1|โครงการส่งเสริมการจัดการเรียนรู้เชิงรุก (Active Learning)|การจัดการเรียนรู้เชิงรุก
-personnel|agks-meetings|M|r|y|AR|ITA:O22|โครงการประชุมคณะอนุกรรมการข้าราชการครูและบุคลากรทางการศึกษา (อ.ก.ค.ศ.)|การบริหารงานบุคคล
-personnel|recruitment|M|r|-|CWR|ITA:O22|โครงการสรรหาและบรรจุแต่งตั้งข้าราชการครู|การสรรหาและบรรจุแต่งตั้ง
-personnel|honours|S|q|-|CSR|ITA:O24|โครงการคัดเลือกผลงานเพื่อเชิดชูเกียรติครูและบุคลากรทางการศึกษา|ครูและบุคลากรทางการศึกษา
-personnel|hr-data|0|r|-|CWR|ITA:O24|โครงการพัฒนาระบบข้อมูลทะเบียนประวัติอิเล็กทรอนิกส์|ทะเบียนประวัติอิเล็กทรอนิกส์
-develop|teacher-training|M|q|-|CTR|OBEC:3.3; ESA-STD:2.2|โครงการอบรมพัฒนาครูตามหลักสูตรการพัฒนาข้าราชการครู|การพัฒนาตามหลักสูตร
-develop|new-principals|S|q|-|CWR|ESA-STD:2.2|โครงการพัฒนาผู้บริหารสถานศึกษาใหม่|การบริหารสถานศึกษา
-develop|plc|S|q|-|CTNR|OBEC:3.3|โครงการส่งเสริมชุมชนการเรียนรู้ทางวิชาชีพ (PLC)|ชุมชนการเรียนรู้ทางวิชาชีพ
-develop|new-teachers|M|q|-|CTR|ESA-STD:2.2|โครงการพัฒนาข้าราชการครูตำแหน่งครูผู้ช่วย|การเตรียมความพร้อมครูผู้ช่วย
-promotion|safety|S|q|-|CWNR|OBEC:1.1|โครงการส่งเสริมความปลอดภัยในสถานศึกษา (MOE Safety Center)|ความปลอดภัยในสถานศึกษา
-promotion|dropout|S|q|-|CWNR|OBEC:2.1; ESA-STD:2.1|โครงการป้องกันเด็กตกหล่นและออกกลางคัน|การป้องกันเด็กตกหล่นและออกกลางคัน
-promotion|arts-fair|M|q|l|CSR|ESA-STD:3.2|โครงการแข่งขันงานศิลปหัตถกรรมนักเรียน|ศิลปหัตถกรรมนักเรียน
-promotion|scouts|S|q|-|CTR|ESA-STD:3.2|โครงการส่งเสริมกิจการลูกเสือ เนตรนารี และยุวกาชาด|กิจการลูกเสือและยุวกาชาด
-promotion|student-care|0|q|-|CWNR|OBEC:1.1|โครงการพัฒนาระบบดูแลช่วยเหลือนักเรียน|ระบบดูแลช่วยเหลือนักเรียน
-audit|school-audit|S|r|-|CNR|ESA-STD:1.2; ITA:O33|โครงการตรวจสอบภายในสถานศึกษา|การตรวจสอบภายในสถานศึกษา
-audit|risk|0|r|-|CWR|ITA:O33|โครงการพัฒนาความรู้ด้านการควบคุมภายในและการบริหารความเสี่ยง|การควบคุมภายในและการบริหารความเสี่ยง
-""")  # noqa: E501
-# kind | name | people min | max | one-day event (1) or long (0) | place | weight | result
-ACTS = {r[0]: r for r in _rows("""
-C|ประชุมคณะทำงานวางแผนเรื่อง{t}|10|25|1|ห้องประชุมสำนักงานเขตพื้นที่การศึกษา|1|ประชุมคณะทำงาน {n} คน ได้แนวทางและปฏิทินการดำเนินงาน
-W|ประชุมเชิงปฏิบัติการเรื่อง{t}|30|120|1|ห้องประชุมใหญ่ สพป.ตัวอย่าง เขต 1|4|ผู้เข้าร่วม {n} คน ได้ผลงานตามเป้าหมาย ความพึงพอใจระดับมาก
-T|อบรมพัฒนาครูและบุคลากรเรื่อง{t}|50|300|1|หอประชุมโรงเรียนอนุบาลตัวอย่าง|6|ผู้เข้ารับการอบรม {n} คน ผ่านเกณฑ์การประเมินหลังการอบรม
-N|นิเทศ ติดตามเรื่อง{t}ในสถานศึกษา|20|80|0|โรงเรียนในสังกัด|3|นิเทศ ติดตามครบตามแผน ผู้รับการนิเทศ {n} คน ได้ข้อเสนอแนะเพื่อการพัฒนา
-S|คัดเลือกผลงานดีเด่นด้าน{t}เพื่อเชิดชูเกียรติ|20|60|0|สพป.ตัวอย่าง เขต 1|3|มีผู้ส่งผลงาน {n} ราย ประกาศผลและมอบเกียรติบัตรแล้ว
-A|ประชุม อ.ก.ค.ศ. เขตพื้นที่การศึกษา ประจำเดือน|9|15|0|ห้องประชุม อ.ก.ค.ศ.|3|จัดประชุมครบทุกเดือน กรรมการเข้าประชุม {n} คน พิจารณาวาระครบถ้วน
-E|จัดซื้อจัดจ้างและติดตั้ง{t}|5|10|0|สพป.ตัวอย่าง เขต 1|12|ติดตั้งและส่งมอบงานครบถ้วน คณะกรรมการ {n} คน ตรวจรับแล้ว
-R|สรุปและรายงานผล{t}|5|15|0|สพป.ตัวอย่าง เขต 1|1|จัดทำรายงานผล ({n} คน) เสนอผู้บริหารและเผยแพร่บนเว็บไซต์แล้ว
-""")}  # noqa: E501
-# objectives ({t}: the project's topic), problems, suggestions, strategies (by OBEC strategy)
-TEXTS = {r[0]: r[1:] for r in _rows("""
-objectives|เพื่อพัฒนา{t}ของสำนักงานเขตพื้นที่การศึกษาและสถานศึกษาให้มีประสิทธิภาพ|เพื่อให้บุคลากรที่เกี่ยวข้องมีความรู้ความเข้าใจและปฏิบัติงานด้าน{t}ได้ถูกต้อง|เพื่อติดตาม ประเมินผล และรายงานผล{t}ต่อผู้บริหารตามกำหนด
-problems|ระยะเวลาดำเนินกิจกรรมตรงกับช่วงสอบปลายภาค ทำให้ครูเข้าร่วมไม่ครบ|ได้รับจัดสรรงบประมาณล่าช้า ต้องเลื่อนกิจกรรมบางส่วน|สถานศึกษาบางแห่งส่งข้อมูลไม่ครบถ้วนและไม่ทันตามกำหนด|ระบบเครือข่ายอินเทอร์เน็ตของโรงเรียนขนาดเล็กไม่เสถียร|บุคลากรมีภารกิจซ้อนกันหลายงานในช่วงเวลาเดียวกัน
-suggestions|ควรวางปฏิทินกิจกรรมให้สอดคล้องกับปฏิทินวิชาการของสถานศึกษา|ควรแจ้งจัดสรรงบประมาณตั้งแต่ต้นปีงบประมาณ|ควรจัดทำระบบรายงานออนไลน์เพื่อลดภาระเอกสารของโรงเรียน|ควรขยายผลแนวปฏิบัติที่ดีไปยังโรงเรียนอื่นในสังกัด|ควรติดตามผลต่อเนื่องในปีงบประมาณถัดไป
-strategies|กลยุทธ์ที่ 1 ด้านความปลอดภัย|กลยุทธ์ที่ 2 ด้านโอกาส|กลยุทธ์ที่ 3 ด้านคุณภาพ|กลยุทธ์ที่ 4 ด้านประสิทธิภาพ
-""")}  # noqa: E501
 #: Cumulative disbursement targets (%) for Q1–Q4, by plan.TARGET_SCOPES label.
 DISBURSEMENT = {"ภาพรวม": (30, 54, 77, 94), "งบประจำ": (32, 56, 80, 98), "งบลงทุน": (20, 45, 65, 80)}
 BUDGET_TYPES = {"r": "งบประจำ", "q": "งบพัฒนาคุณภาพการศึกษา", "i": "งบลงทุน"}
@@ -295,6 +180,24 @@ def _render(p: dict[str, Any], as_of: dt.date, office: dict[str, Any]
         "suggestions": [{"text": t} for t in p["suggestions"]], "attachments": attachments}
 
 
+def _postponable(p: dict[str, Any], as_of: dt.date) -> int | None:
+    """The last activity due before ``as_of`` that is not the monthly meeting."""
+    due = [i for i, a in enumerate(p["activities"]) if a["end"] < as_of and a["kind"] != "A"]
+    return due[-1] if due else None
+
+
+def _postpone(tables: dict[str, list[dict[str, Any]]], i: int, new_end: dt.date) -> None:
+    """Activity ``i`` postponed to ``new_end`` with a reason; the budget follows its spending."""
+    tables["activities"][i].update(
+        planned_end=new_end, status=label(A_ST, "postponed"), actual_date=None,
+        target_reached=None, budget_spent=None, result=None,
+        remarks="เลื่อนเนื่องจากได้รับจัดสรรงบประมาณล่าช้า")
+    spent = sum(a["budget_spent"] or 0 for a in tables["activities"])
+    for row in tables["budget"]:
+        row["disbursed"] = min(row["allocated"], spent)
+        spent -= row["disbursed"]
+
+
 def _projects(rng: random.Random, fy: int, office: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The plan's projects with owners, budgets by source, dates and activities."""
     fy_start, fy_end = thai.fiscal_year_bounds(fy)
@@ -428,6 +331,10 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
     bad_choice = pick(lambda p: done_act(p) is not None and p["planned_end"] >= as_of)
     bad_number = pick(lambda p: done_act(p, 12_000) is not None)  # ten-thousands, in words
     overspent = pick(lambda p: p["budget_total"] > 0 and p["activities"][0]["start"] < as_of)
+    q2_end = thai.quarter_bounds(fiscal_year, 2)[1]
+    # an activity already in an earlier quarter's report, now postponed with a reason
+    rescheduled = pick(lambda p: p["code"] in running and p["planned_start"] <= q2_end
+                       and _postponable(p, as_of) is not None)
 
     manifest = DemoManifest(directory, fiscal_year, as_of, [
         {"code": p["code"], "name": p["name"], "group": groups[p["group"]]["name"],
@@ -488,6 +395,12 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
             if p is bad_number and (i := done_act(p, 12_000)) is not None:
                 put(where, "invalid-number", i, "budget_spent",
                     THAI_NUMBERS[acts[i]["budget_spent"] // 10_000] + "หมื่น", None, "wrong-type")
+            if p is rescheduled:
+                i = _postponable(p, as_of)
+                old_end, new_end = acts[i]["planned_end"], min(as_of + dt.timedelta(30), fy_end)
+                _postpone(tables, i, new_end)
+                put(where, "rescheduled", i, "planned_end", new_end, new_end,
+                    activity=acts[i]["name"], baseline_end=old_end)
             if p is overspent:
                 row = tables["budget"][0]
                 row["disbursed"] = row["allocated"] + rng.randint(2, 9) * 500
