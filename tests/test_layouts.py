@@ -421,17 +421,35 @@ def test_project_page_takes_labels_and_order_from_the_spec(reported) -> None:
     import re
 
     html = (reported.output_dir / "projects" / "P01.html").read_text("utf-8")
+    # items 1 and 2 of the seed form, then the other header fields in the spec's order
+    top = ("project_name", "owner", "group")
+    items = re.findall(r'<b>(?:\d\. )?([^<]+)</b>(?: <span class="en">([^<]+)</span>)?', html)
+    assert [th for th, _ in items[:3]] == [spec.SPEC.field(k).label_th for k in top]
     heads = re.findall(r'<tr><th[^>]*>([^<]+) <span class="en">([^<]+)</span></th><td>', html)
-    shown = [f for f in spec.stored_fields() if f.required or f.key == "strategy"]
+    shown = [f for f in spec.stored_fields()
+             if (f.required or f.key == "strategy") and f.key not in top]
     assert heads == [(f.label_th, f.label_en) for f in shown]
     assert "<td>กลยุทธ์ที่ 1</td>" in html and "หลักการและเหตุผล" not in html  # blank: left out
-    sections = re.findall(r'<h3>([^<]+) <span class="en">([^<]+)</span></h3>', html)
-    assert sections == [(t.label_th, t.label_en) for t in spec.SPEC.tables]
+    # the seed's numbered items, its order; a table the seed lacks follows; attachments last
+    sections = re.findall(r'<h3>(?:(\d+)\. )?([^<]+) <span class="en">([^<]+)</span></h3>', html)
+    t = spec.SPEC.table
+    result = t("activities").column("result")
+    assert sections == [
+        ("3", t("objectives").label_th, t("objectives").label_en),
+        ("4", t("targets").label_th, t("targets").label_en),
+        ("5", t("activities").label_th, t("activities").label_en),
+        ("6", t("budget").label_th, t("budget").label_en),
+        ("7", result.label_th, result.label_en),
+        ("8", t("problems").label_th, t("problems").label_en),
+        ("9", t("suggestions").label_th, t("suggestions").label_en),
+        ("10", t("indicators").label_th, t("indicators").label_en),
+        ("", t("attachments").label_th, t("attachments").label_en)]
     column_heads = re.findall(r"<th[^>]*>([^<]+)</th>", html.split("<h3>")[2])
-    assert column_heads == [spec.SPEC.table("targets").column(k).label_th
-                            for k in ("kind", "description", "target_value", "achieved_value")]
-    signs = [s.strip() for s in re.findall(r"<br>([^<]+)<br>วันที่", html)]
-    assert signs == [r.label_th for r in spec.SIGNOFF_ROLES]
+    assert column_heads == ["ที่", *(spec.SPEC.table("targets").column(k).label_th for k in (
+        "kind", "description", "target_value", "achieved_value")), "ผลการประเมิน"]
+    signs = html.split('<div class="sign">', 1)[1].split("<section", 1)[0]
+    assert [r.label_th for r in spec.SIGNOFF_ROLES if r.label_th in signs] == [
+        r.label_th for r in spec.SIGNOFF_ROLES]
 
 
 def test_export_names_and_orders_columns_by_the_spec(reported, tmp_path: Path) -> None:
