@@ -176,3 +176,54 @@ def test_default_as_of_is_the_years_end_and_a_back_dated_run_has_its_own_folder(
     assert {p.parent for p in result.written} == {past}
     assert json.loads((past / "summary.json").read_text("utf-8"))["as_of"] == "2024-05-15"
     assert {p.name: p.read_bytes() for p in latest.iterdir() if p.is_file()} == before
+
+
+def test_on_15_may_disbursement_is_held_to_q3(ws) -> None:
+    """15 May is in Q3: the Q3 target (77 %), not Q2's 54 %; pro-rated it is 54 + 23 × 45/91
+    (1 Apr – 15 May is 45 of Q3's 91 days) = 65.37 %, due that very day."""
+    from tps_batch.reports.overdue import disbursement_target
+
+    data = load(ws, dt.date(2024, 5, 15))
+    end = disbursement_target(data, None)
+    assert (end["quarter"], end["percent"], end["due"], end["rule"]) == \
+        (3, 77.0, dt.date(2024, 6, 30), "quarter-end")
+    data.target_rule = "pro-rated"
+    pro = disbursement_target(data, None)
+    assert (pro["quarter"], pro["percent"], pro["due"], pro["rule"]) == \
+        (3, 65.37, dt.date(2024, 5, 15), "pro-rated")
+    head = headline(data)
+    assert head["target_rule"] == "pro-rated" and "pro-rated" in head["target_rule_th"]
+
+
+def test_due_soon_says_the_real_days_left(ws) -> None:
+    """ESA-STD 2.1 is due 15 Sep: on 5 Sep it is 10 days away, within the 14-day window."""
+    from tps_batch.reports.indicators import indicator_rows
+
+    data = load(ws, dt.date(2024, 9, 5))
+    row = next(r for r in indicator_rows(data) if r["code"] == "2.1")
+    assert (row["deadline_status"], row["deadline_status_th"]) == \
+        ("coming", "ใกล้ถึงกำหนด (อีก 10 วัน)")
+    data.due_soon_days = 7  # the setting narrows the window: 10 days away is not yet "soon"
+    row = next(r for r in indicator_rows(data) if r["code"] == "2.1")
+    assert row["deadline_status"] == "pending"
+
+
+def test_excel_counts_are_whole_numbers_and_rates_fractions(ws, tmp_path: Path) -> None:
+    import shutil
+
+    import openpyxl
+
+    from tps_batch.settings import load as load_settings
+
+    shutil.copytree(ws.workspace, tmp_path / "ws")
+    ws = load_settings(tmp_path / "ws")
+    generate(ws, as_of=YEAR_END, formats=("xlsx",), only=("annual", "completeness"))
+    sheet = openpyxl.load_workbook(ws.output_dir / "annual.xlsx")["สรุปผู้บริหาร"]
+    cells = {r[0].value: r[1] for r in sheet.iter_rows() if r[0].value}
+    assert cells["โครงการทั้งหมด (projects)"].value == 4
+    assert cells["โครงการทั้งหมด (projects)"].number_format == "#,##0"
+    book = openpyxl.load_workbook(ws.output_dir / "completeness.xlsx")
+    rows = [r for r in book["สิ้นปีงบประมาณ"].iter_rows() if r[1].value == B]
+    rate = rows[0][5]  # group B: 1 of 1 received
+    assert rate.value == 1.0 and rate.number_format == "0.00%"
+    assert book["สิ้นปีงบประมาณ"]["A1"].value.count("ความครบถ้วน") == 1  # one title
