@@ -568,7 +568,8 @@ def test_validate_without_a_workspace_checks_the_file_alone(tmp_path: Path) -> N
     import json
 
     codes = [f["code"] for f in json.loads(res.output)[0]["findings"]]
-    assert codes == ["bad-date"]  # the unknown group needs a plan to be judged
+    # the unknown group needs a plan to be judged: the receipt says that check was skipped
+    assert codes == ["bad-date", "plan-checks-skipped"]
 
 
 def _template_like(path: Path, *, giant: bool = False) -> Path:
