@@ -28,11 +28,16 @@ def parse(argv: list[str] | None = None) -> Options:
                     help="runs of the floor and of cold ingest at N, each cold run in a fresh "
                          "workspace; the median counts (default %(default)s)")
     ap.add_argument("--pdf", action="store_true",
-                    help="also time per-project PDFs, twice (the second skips unchanged pages)")
+                    help="also time per-project PDFs, twice (the second skips unchanged pages), "
+                         "and the demo's PDFs with each engine")
+    ap.add_argument("--pdf-demo", action="store_true",
+                    help="only the demo's PDFs: per-project PDFs and the whole tps report, "
+                         "Chromium and WeasyPrint in the same run")
     a = ap.parse_args(argv)
     if min(a.n, a.big, a.small, a.repeat) < 1:
         ap.error("--n, --big, --small and --repeat must be at least 1")
-    return Options(a.n, a.big, a.small, a.out, a.json, a.skip_big, a.pdf, a.repeat)
+    return Options(a.n, a.big, a.small, a.out, a.json, a.skip_big, a.pdf or a.pdf_demo, a.repeat,
+                   a.pdf_demo)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import corpus as corpora
+from bench import pdf as pdf_bench
 from bench.measure import (
     REPO,
     Runner,
@@ -42,8 +43,8 @@ COLD_BIG = "tps ingest cold, --big"
 RERUN_BIG = "tps ingest rerun, nothing new, --big"
 CHANGED_FRACTION = 0.01
 #: the order of the table (the floor first, then what is compared with it)
-ORDER = [FLOOR, OPENPYXL, COLD, RERUN, CHANGED, REPORT, PDF, PDF_AGAIN, COLD_SMALL, COLD_BIG,
-         RERUN_BIG, COLD_INBOX]
+ORDER = [FLOOR, OPENPYXL, COLD, RERUN, CHANGED, REPORT, PDF, PDF_AGAIN, *pdf_bench.STEPS,
+         COLD_SMALL, COLD_BIG, RERUN_BIG, COLD_INBOX]
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,15 @@ class Options:
     skip_big: bool = False
     pdf: bool = False
     repeat: int = 3  # runs of the floor and of cold ingest at N; the median counts
+    pdf_demo: bool = False  # only the demo's PDF steps, both engines (bench/pdf.py)
 
 
 def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Measure every step; returns (and writes as JSON) the steps and the targets."""
     started = time.perf_counter()
     out = opts.out
+    if opts.pdf_demo:
+        return _pdf_demo_only(opts, log, started)
     main = corpora.ensure(out, opts.n, log=log)
     sizes = [] if opts.skip_big else [opts.small, opts.big]
     extra = {size: corpora.ensure(out, size, log=log) for size in sizes}
@@ -91,6 +95,8 @@ def run(opts: Options, log: Callable[[str], None] = print) -> dict[str, Any]:
         args = ("report", "-w", ws, "--as-of", as_of, "--only", "projects", "--format", "pdf")
         runner.run(PDF, tps(*args), n)
         runner.run(PDF_AGAIN, tps(*args), n)
+        log("measuring the demo's PDFs, each engine:")
+        pdf_bench.demo_steps(runner, out, log)
     for name, size in ((COLD_SMALL, opts.small), (COLD_BIG, opts.big)) if sizes else ():
         log(f"measuring, {name.rsplit(' ', 1)[-1]} = {size}:")
         warm(extra[size])
@@ -173,7 +179,26 @@ def targets(steps: dict[str, Step], opts: Options) -> list[dict[str, Any]]:
     out.append(_target(f"tps report without PDFs, {corpora.plan_size(opts.n):,} projects ≤ 30 s",
                        f"{report.seconds:.1f} s", report.seconds <= 30, report,
                        seconds=round(report.seconds, 3)))
+    if opts.pdf:
+        out += pdf_bench.targets(steps)
     return out
+
+
+def _pdf_demo_only(opts: Options, log: Callable[[str], None], started: float) -> dict[str, Any]:
+    """``--pdf-demo``: the demo's PDF steps alone, for both engines, and their targets."""
+    runner = Runner(opts.out / "logs", log)
+    log("measuring the demo's PDFs, each engine:")
+    pdf_bench.demo_steps(runner, opts.out, log)
+    steps = runner.steps
+    meta = {"date": dt.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "pdf_demo": True,
+            "seconds": round(time.perf_counter() - started, 1)}
+    result = {"meta": meta, "steps": [s.to_dict() for s in steps],
+              "targets": pdf_bench.targets({s.step: s for s in steps})}
+    path = opts.json or opts.out / "last-run.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
 
 
 def table(result: dict[str, Any]) -> str:
@@ -184,7 +209,8 @@ def table(result: dict[str, Any]) -> str:
     for s in result["steps"]:
         lines.append(f"{s['step']:<38} {s['n']:>6} {s['seconds']:>8.2f} "
                      f"{s['ms_per_workbook']:>7.2f} {s['peak_rss_mb']:>11.1f} "
-                     f"{s['ratio_to_floor']:>8.2f}  {s['note']}")
+                     + (f"{s['ratio_to_floor']:>8.2f}" if s["ratio_to_floor"] is not None
+                        else f"{'-':>8}") + f"  {s['note']}")
     lines += ["", "targets:"]
     for i, t in enumerate(result["targets"], 1):
         lines.append(f" {i}. [{t['status']}] {t['target']}: {t['measured']}")

@@ -80,10 +80,14 @@ class Job:
     office: str = ""
     title: str = ""
     as_of: str = ""
-    outline: bool = False  # PDF bookmarks from the headings
+    #: PDF bookmarks from every heading; Chromium then writes a tagged PDF, which takes
+    #: twice as long (the annual report writes its own through ``finish`` instead).
+    outline: bool = False
     #: Given the printed PDF, the HTML to print instead (None: keep it). The annual report
-    #: fills its สารบัญ's page numbers from the first print's bookmarks this way.
+    #: fills its สารบัญ's page numbers from the first print this way.
     revise: Callable[[bytes], str | None] | None = None
+    #: The last print's bytes -> the bytes written (the annual report adds its bookmarks).
+    finish: Callable[[bytes], bytes] | None = None
 
 
 # --- the browser ------------------------------------------------------------------------
@@ -262,19 +266,21 @@ async def _print_one(page: object, job: Job) -> None:
     from tps_batch.pdf import header_css, inject, print_css
 
     head = f"<style>{font_face_css()}\n{print_css()}\n{header_css(job)}</style>"
-    html, tagged = job.html, job.outline and job.revise is None
-    for _ in range(REVISIONS + 2):
+    html = job.html
+    for _ in range(REVISIONS + 1):
         await page.set_content(inject(html, head=head),  # type: ignore[attr-defined]
                                wait_until="load")
-        # bookmarks need a tagged PDF, which takes twice as long: drafts are printed untagged
         pdf = await page.pdf(  # type: ignore[attr-defined]
-            print_background=True, prefer_css_page_size=True, outline=tagged, tagged=tagged)
+            print_background=True, prefer_css_page_size=True, outline=job.outline,
+            tagged=job.outline)
         if not pdf.startswith(b"%PDF-"):
             raise RuntimeError("the browser returned no PDF")
         revised = job.revise(pdf) if job.revise is not None else None
-        if revised is None and tagged == job.outline:
+        if revised is None:
             break
-        html, tagged = revised or html, job.outline
+        html = revised
+    if job.finish is not None:
+        pdf = job.finish(pdf)
     atomic_write(job.out, pdf)
 
 

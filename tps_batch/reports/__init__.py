@@ -122,7 +122,7 @@ class _Writer:
         """Queue one PDF; :meth:`flush` prints the queue with one browser, in parallel.
         ``on_done()`` runs once the PDF is written (the per-project cache records it)."""
         from tps_batch.pdf import Job
-        from tps_batch.reports.document import toc_reviser
+        from tps_batch.reports.document import toc_outline, toc_reviser
 
         if self.ws.pdf_engine == "none":
             return
@@ -130,11 +130,11 @@ class _Writer:
         ctx = {**ctx, "pdf": True, "title": title}
         job = Job(render(template, **ctx), path, self.data.office_name, title,
                   f"ข้อมูล ณ วันที่ {ctx['as_of_text']}")
-        if "toc" in ctx:  # a document with a สารบัญ: bookmarks, then the page numbers
-            job.outline = True
+        if "toc" in ctx:  # a document with a สารบัญ: its page numbers, then bookmarks
             job.revise = toc_reviser(lambda pages: render(template, **{**ctx,
                                                                       "toc_pages": pages}),
                                      ctx["toc"])
+            job.finish = toc_outline(ctx["toc"], ctx.get("toc_sections", ()))
         self.jobs.append((job, on_done))
 
     def flush(self, progress: Any = None) -> None:

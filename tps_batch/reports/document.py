@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tps_batch.pdf_outline import Bookmark, bookmarks, destinations
+from tps_batch.pdf_outline import Bookmark, add_outline, bookmarks, destinations
 
 
 def _norm(text: str) -> str:
@@ -59,10 +59,29 @@ def toc_reviser(render_with: Callable[[dict[str, int]], str],
     return revise
 
 
+def toc_outline(toc: Sequence[dict[str, Any]],
+                sections: Sequence[tuple[str, str, str]] = ()) -> Callable[[bytes], bytes]:
+    """A ``Job.finish`` adding bookmarks: each สารบัญ entry (top level) and each of
+    ``sections`` ``(chapter id, anchor id, title)`` under its chapter, at the page the PDF
+    names for the anchor (``ch-<id>`` for chapters)."""
+    def finish(pdf: bytes) -> bytes:
+        dests = destinations(pdf)
+        entries: list[tuple[str, int, int]] = []
+        for e in toc:
+            if f"ch-{e['id']}" in dests:
+                entries.append((e["title"], 1, dests[f"ch-{e['id']}"]))
+            entries += [(title, 2, dests[anchor]) for chapter, anchor, title in sections
+                        if chapter == e["id"] and anchor in dests]
+        return add_outline(pdf, entries)
+
+    return finish
+
+
 # --- the annual report as a document -------------------------------------------------------
 
 #: Chapters in print order: (id, title). Titles are what the สารบัญ and the bookmarks show.
 CHAPTERS = (
+    ("preface", "คำนำ"),
     ("summary", "บทที่ 1 บทสรุปสำหรับผู้บริหาร"),
     ("strategy", "บทที่ 2 ผลการดำเนินงานตามกลยุทธ์"),
     ("indicators", "บทที่ 3 ผลการดำเนินงานตามกรอบตัวชี้วัด"),
@@ -83,6 +102,8 @@ def annual_document(ws: Any, projects: Sequence[dict[str, Any]]) -> dict[str, An
     and the reported projects by strategy (chapter 2)."""
     return {"toc": [{"id": key, "title": title} for key, title in CHAPTERS],
             "chapters": dict(CHAPTERS), "toc_pages": {},
+            "toc_sections": [("projects", f"p-{p['code']}", f"{n}. {p['name']}")
+                             for n, p in enumerate(projects, 1)],
             "preface": preface(Path(ws.workspace)), "emblem": emblem(Path(ws.workspace)),
             "strategies": by_strategy(projects)}
 
