@@ -138,3 +138,22 @@ def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
     got = tps(ws, "run")
     one_clear_line(got)
     assert len(got.stderr.strip().splitlines()) == 2  # Thai line, English line
+
+
+def test_temp_files_of_killed_commands_are_swept_by_the_next(tmp_path: Path) -> None:
+    ws = fx.make_workspace(tmp_path / "ws")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        out = ws.path("output") / "2567"
+        out.mkdir(parents=True)
+        left = out / f".tmp-{dead.pid}-0.pdf"  # as a SIGKILLed `tps report` leaves it
+        left.write_bytes(b"")
+        running = out / f".tmp-{alive.pid}-0.pdf"  # another command's, still being written
+        running.write_bytes(b"%PDF")
+        assert tps(ws, "status").returncode == 0
+        assert not left.exists() and running.exists()
+    finally:
+        alive.kill()
+        alive.wait()

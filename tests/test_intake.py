@@ -162,3 +162,21 @@ def test_long_names_keep_their_extension_in_archive(tmp_path: Path, name: str) -
     assert ingest(ws).accepted == 1
     kept = fx.query(ws, "select kept_path from submissions")[0][0]
     assert kept.endswith(".xlsx") and (ws.workspace / kept).is_file()
+
+
+def test_csv_export_neutralises_formula_like_text(tmp_path: Path) -> None:
+    import csv
+
+    ws = fx.make_workspace(tmp_path / "ws")
+    evil = "=cmd|' /C calc'!A0"
+    fx.submission(ws.path("inbox") / "a.xlsx", tables={"problems": [{"text": evil}]})
+    assert ingest(ws).total == 1
+    runner = CliRunner()
+    for flag, expected in (([], "'" + evil), (["--raw"], evil)):
+        out = tmp_path / f"out{len(flag)}"
+        got = runner.invoke(main, ["export", "-w", str(ws.workspace), "--out", str(out),
+                                   *flag])
+        assert got.exit_code == 0, got.output
+        with open(out / "problems.csv", encoding="utf-8-sig", newline="") as fh:
+            texts = [r["text"] for r in csv.DictReader(fh)]
+        assert texts == [expected]

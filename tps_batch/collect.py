@@ -129,8 +129,9 @@ def _open_for_writing() -> set[str]:
                 if not target.startswith("/"):
                     continue
                 with open(os.path.join(proc, pid, "fdinfo", fd), encoding="ascii") as fh:
-                    flags = int(fh.readline().split()[1], 8)
-            except (OSError, ValueError, IndexError):
+                    flags = next(int(line.split()[1], 8) for line in fh
+                                 if line.startswith("flags:"))
+            except (OSError, ValueError, IndexError, StopIteration):
                 continue
             if flags & (os.O_WRONLY | os.O_RDWR):
                 found.add(target)
