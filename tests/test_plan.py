@@ -57,3 +57,41 @@ def test_unreadable_plan_is_fatal_with_a_usage_exit(tmp_path: Path) -> None:
     assert info.value.exit_code == 2 and "action plan" in info.value.message_en
     with pytest.raises(TpsError):
         read_plan(tmp_path / "missing.xlsx")
+
+
+def test_allocation_amendments_and_policy_are_checked_and_optional(tmp_path: Path) -> None:
+    """The sheets added for budget authority: an amendment for a project the plan lacks is
+    named by its cell, a policy value out of the choices too; a plan written before these
+    sheets existed (no such sheets) reads clean, with the defaults."""
+    import datetime as dt
+
+    from tps_batch.plan import P_ALLOCATIONS, P_POLICY
+
+    rows = copy.deepcopy(fx.PLAN_ROWS)
+    rows["allocations"].append({"code": "P99", "source": "สพป.", "allocated": 10000,
+                                "effective": dt.date(2024, 1, 1)})  # third amendment row
+    rows["policy"] = [{"key": "ความคลาดเคลื่อน", "value": 3}]
+    plan = read_plan(write_plan(tmp_path / "plan.xlsx", rows))
+    found = {(f.code, f.sheet, f.cell) for f in plan.findings}
+    assert ("plan-unknown-reference", P_ALLOCATIONS.sheet,
+            f"{P_ALLOCATIONS.letter('code')}{P_ALLOCATIONS.first_row + 2}") in found
+    assert ("not-in-choices", P_POLICY.sheet,
+            f"{P_POLICY.letter('key')}{P_POLICY.first_row}") in found
+    # P02: approved 120,000 from สพฐ., amended from 1 Oct to 0 from สพฐ. and 50,000 from สพป.
+    assert plan.allocation("P02", dt.date(2023, 9, 30)) == {"obec": 120000.0, "esa": 0.0,
+                                                            "other": 0.0}
+    assert plan.allocation("P02", dt.date(2023, 10, 1)) == {"obec": 0.0, "esa": 50000.0,
+                                                            "other": 0.0}
+    assert plan.policy("spending_tolerance_percent") == 5.0
+
+    old = {k: v for k, v in fx.PLAN_ROWS.items() if k not in ("allocations", "policy")}
+    path = write_plan(tmp_path / "old.xlsx", old)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    for sheet in (P_ALLOCATIONS.sheet, P_POLICY.sheet):
+        del wb[sheet]
+    wb.save(path)
+    plan = read_plan(path)
+    assert plan.findings == [] and plan.allocation("P01") == {"obec": 0.0, "esa": 50000.0,
+                                                              "other": 0.0}
