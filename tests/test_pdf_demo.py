@@ -193,3 +193,28 @@ def test_project_pdfs_follow_the_seed_form(demo_pdfs: tuple[Path, list[Path]]) -
             assert f"ร้อยละ {value}" in text, (path.name, value)
             seen_percent += 1
     assert seen_percent >= 10
+
+
+def test_every_link_of_the_html_pages_works(demo_pdfs: tuple[Path, list[Path]]) -> None:
+    """Navigation: every report page but the dashboard links back to it (receipts are
+    mailed, standalone), every relative link
+    points at a file that exists (project pages, reported or not; the projects list), and
+    every plan project has a page."""
+    ws, _ = demo_pdfs
+    out = next(p.parent for p in (ws / "output").rglob("index.html")
+               if (p.parent / "annual.html").is_file())
+    pages = sorted(out.rglob("*.html"))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        links = re.findall(r'href="([^"#:]+)"', text)
+        broken = [h for h in links if not (page.parent / h).resolve().is_file()]
+        assert broken == [], (page.relative_to(out), broken[:5])
+        if page != out / "index.html" and 'class="report-head"' in text:  # not receipts
+            assert re.search(r'href="(\.\./)*index\.html"', text), page.relative_to(out)
+    codes = {r[0] for r in openpyxl.load_workbook(ws / "plan.xlsx", read_only=True)[
+        "โครงการ"].iter_rows(min_row=5, values_only=True) if r[0]}
+    assert {p.stem for p in (out / "projects").glob("*.html")} >= codes
+    index = (out / "projects" / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="../projects/{c}.html"' in index for c in codes)
+    for name in ("overdue.html", "indicators.html", "annual.html"):
+        assert re.search(r'href="projects/P2567-\d+\.html"', (out / name).read_text("utf-8"))
