@@ -224,6 +224,8 @@ async def _print_all(jobs: list[Job], workers: int,
     for i in _longest_first(jobs):
         queue.put_nowait(i)
     done = 0
+    if progress is not None:
+        progress(0, len(jobs))  # the line appears while the browser starts
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead:
         dead.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
         async with async_playwright() as pw:
