@@ -17,11 +17,14 @@ from typing import Any, Literal
 #: The hidden sheet that names a workbook's template and version.
 META_SHEET = "_meta"
 
-FieldType = Literal["text", "longtext", "int", "money", "date", "choice", "percent"]
-TYPES: tuple[str, ...] = ("text", "longtext", "int", "money", "date", "choice", "percent")
+FieldType = Literal["text", "longtext", "int", "decimal", "money", "date", "choice",
+                    "percent"]
+TYPES: tuple[str, ...] = ("text", "longtext", "int", "decimal", "money", "date", "choice",
+                          "percent")
 #: How each type is named in a finding ("… is not a whole number").
 TYPE_NAMES: dict[str, tuple[str, str]] = {
     "text": ("ข้อความ", "text"), "longtext": ("ข้อความ", "text"),
+    "decimal": ("ตัวเลข", "a number"),
     "int": ("จำนวนเต็ม", "a whole number"), "money": ("จำนวนเงิน (บาท)", "an amount in baht"),
     "date": ("วันที่", "a date"), "choice": ("ค่าในรายการ", "a listed value"),
     "percent": ("ร้อยละ", "a percentage"),

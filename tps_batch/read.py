@@ -151,7 +151,7 @@ def convert(value: Any, typ: str, choices: tuple, place: Place | TableCell,
             raise ValueError(number)
         if typ == "money":
             return round(float(number), 2)
-        return float(number)  # percent
+        return float(number)  # percent, decimal
     except ValueError:
         th, en = TYPE_NAMES[typ]
         findings.append(place.finding("wrong-type", value=_show(value), type_th=th, type_en=en))

@@ -24,7 +24,7 @@ from tps_batch.read import Submission
 
 _SQL_TYPES: dict[str, Any] = {
     "text": sa.Text, "longtext": sa.Text, "choice": sa.Text, "int": sa.Integer,
-    "money": sa.Float, "percent": sa.Float, "date": sa.Date,
+    "money": sa.Float, "percent": sa.Float, "decimal": sa.Float, "date": sa.Date,
 }
 #: header fields kept as ``projects`` columns: those of every layout but the sign-offs
 PROJECT_FIELDS = spec.stored_fields()

@@ -50,6 +50,7 @@ class _Formats:
             "int": wb.add_format({**inp, "num_format": "#,##0"}),
             "money": wb.add_format({**inp, "num_format": "#,##0.00"}),
             "percent": wb.add_format({**inp, "num_format": "0.00"}),
+            "decimal": wb.add_format({**inp, "num_format": "#,##0.##"}),
             "date": wb.add_format({**inp, "num_format": thai.excel_th_date_format("short"),
                                    "align": "left"}),
         }
@@ -60,7 +61,8 @@ def _validation(typ: str, choices: tuple[Choice, ...], label_th: str, help_th: s
     """Dropdown or range check plus an input message that says what the cell wants."""
     messages = {
         "text": "พิมพ์ข้อความ", "longtext": "พิมพ์ข้อความ (ขึ้นบรรทัดใหม่ด้วย Alt+Enter)",
-        "int": "ตัวเลขจำนวนเต็ม", "money": "จำนวนเงินเป็นบาท เช่น 12500.50",
+        "int": "ตัวเลขจำนวนเต็ม", "decimal": "ตัวเลข มีทศนิยมได้ เช่น 4.21",
+        "money": "จำนวนเงินเป็นบาท เช่น 12500.50",
         "percent": "ร้อยละ 0–100", "date": "วันที่ เช่น 15/1/2567 หรือ 15 ม.ค. 2567",
         "choice": "เลือกจากรายการ",
     }
@@ -70,7 +72,7 @@ def _validation(typ: str, choices: tuple[Choice, ...], label_th: str, help_th: s
         items = [c.th for c in choices] or list(extra_choices)
         out.update(validate="list", source=items, error_title="ค่าไม่อยู่ในรายการ",
                    error_message="กรุณาเลือกจากรายการ (choose a listed value)")
-    elif typ in ("int", "money", "percent"):
+    elif typ in ("int", "decimal", "money", "percent"):
         out.update(validate="integer" if typ == "int" else "decimal", criteria=">=", value=0,
                    error_type="warning", error_title="ตัวเลขไม่ถูกต้อง",
                    error_message="ควรเป็นตัวเลขไม่ติดลบ (a non-negative number)")

@@ -146,7 +146,8 @@ def _money_rules(layout: WorkbookSpec, sub: Submission, far_factor: float,
         for row in sub.tables.get(table.key, []):
             for col in table.columns:
                 value = row.get(col.key)
-                if col.type in ("money", "int", "percent") and value is not None and value < 0:
+                numeric = col.type in ("money", "int", "decimal", "percent")
+                if numeric and value is not None and value < 0:
                     out.append(_cell_finding(table, row, col.key, "negative-amount",
                                              value=value))
     for table, row in _rows(layout, sub, "budget"):
