@@ -378,3 +378,80 @@ def test_engine_failure_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(TpsError, match="boom"):
         pdf.render_pdf("<p>x</p>", tmp_path / "x.pdf", engine="weasyprint")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- Chromium: page furniture, limits, one browser for many documents ------------------------
+
+@pytest.fixture(scope="module")
+def chromium_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    need_chromium()
+    out = tmp_path_factory.mktemp("chromium") / "report.pdf"
+    return pdf.render_pdf(sample_html(), out, title=TITLE, office_name=OFFICE, as_of_text=AS_OF)
+
+
+def test_chromium_header_footer_on_every_page(chromium_pdf: Path) -> None:
+    pages = page_count(chromium_pdf)
+    assert pages > 2
+    for page in range(1, pages + 1):
+        text = pdf_text(chromium_pdf, page)
+        assert f"หน้า {page} / {pages}" in text
+        assert OFFICE in text and TITLE in text and "15 มกราคม พ.ศ. 2567" in text
+
+
+def test_chromium_official_margins(chromium_pdf: Path) -> None:
+    """A4 portrait, body text starting 3 cm from the left edge and ending by 2 cm from the
+    right (1 cm = 72 / 2.54 pt); the wide section prints landscape."""
+    info = run(need("pdfinfo"), "-f", "1", "-l", "99", str(chromium_pdf))
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    width, height = (float(x) for x in sizes[0])
+    assert abs(width - 595.3) < 1 and abs(height - 841.9) < 1
+    assert float(sizes[-1][0]) > float(sizes[-1][1])  # section.wide
+    bbox = run(need("pdftotext"), "-f", "2", "-l", "2", "-bbox", str(chromium_pdf), "-")
+    words = [tuple(float(v) for v in m) for m in re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', bbox)]
+    cm = 72 / 2.54
+    assert min(w[0] for w in words) == pytest.approx(3 * cm, abs=2)
+    assert max(w[2] for w in words) <= width - 2 * cm + 1
+    body = [w for w in words if 3 * cm < w[1] < height - 2 * cm]  # not header or footer
+    assert min(w[1] for w in body) >= 2.5 * cm - 1
+
+
+def test_chromium_many_documents_one_browser(tmp_path: Path) -> None:
+    """Several documents in one call, in parallel; one that fails (here: its revise step
+    raises) is reported and leaves no file, the others are written."""
+    need_chromium()
+
+    def broken(_pdf: bytes) -> str:
+        raise RuntimeError("boom")
+
+    jobs = [pdf.Job(f"<html lang='th'><body><p>เอกสารที่ {n}</p></body></html>",
+                    tmp_path / f"d{n}.pdf") for n in range(5)]
+    jobs[2].revise = broken
+    seen: list[tuple[int, int]] = []
+    errors = pdf.render_many(jobs, progress=lambda done, total: seen.append((done, total)))
+    assert [e is None for e in errors] == [True, True, False, True, True]
+    assert "boom" in errors[2].message_en
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d0.pdf", "d1.pdf", "d3.pdf", "d4.pdf"]
+    for n in (0, 1, 3, 4):
+        assert f"เอกสารที่ {n}" in pdf_text(tmp_path / f"d{n}.pdf")
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5) and len(seen) == 6
+
+
+def test_chromium_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    need_chromium()
+    monkeypatch.setattr(pdf_chromium, "PAGE_TIMEOUT", 0.001)
+    with pytest.raises(TpsError, match="within") as info:
+        pdf.render_pdf(sample_html(), tmp_path / "slow.pdf")
+    assert "ไม่เสร็จ" in info.value.message_th
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_chromium_text_copies_out_exactly(tmp_path: Path) -> None:
+    """The words WeasyPrint gets wrong (ำ, stacked marks, sara u/uu) copy out as typed."""
+    need_chromium()
+    words = ("ดำเนินงาน น้ำ ค่ำ สำนักงาน เป็น ตัวชี้วัด กลุ่ม สอดคล้อง บุคลากร ผู้รับผิดชอบ "
+             "ปู่ ฤๅษี กิ่งก้าน ที่ นางสาวพรทิพย์ จันทร์เพ็ญ ประจำปี")
+    out = pdf.render_pdf(f"<html lang='th'><body><p>{words}</p><h2>{words}</h2></body></html>",
+                         tmp_path / "w.pdf")
+    text = run(need("pdftotext"), str(out), "-")
+    assert squeeze(text).count(squeeze(words)) == 2  # lines may wrap between words
