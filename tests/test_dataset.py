@@ -70,7 +70,7 @@ def test_c067db1_demo_workspace_is_migrated_in_place_and_reports(tmp_path: Path)
     con = sqlite3.connect(ws / "tps.sqlite.bak-c067db1")
     assert con.execute("select count(*) from submissions").fetchone() == (97,)
     con.close()
-    assert fx.query(load(ws), "select version_num from alembic_version") == [("0002",)]
+    assert fx.query(load(ws), "select version_num from alembic_version") == [(dataset.HEAD,)]
 
     code, out = _invoke("report", "-w", str(ws), "--as-of", "2024-05-15",
                         "--format", "html,xlsx")
@@ -83,7 +83,7 @@ def test_c067db1_demo_workspace_is_migrated_in_place_and_reports(tmp_path: Path)
     assert len(list((out_dir / "projects").glob("*.html"))) == 37
 
     code, out = _invoke("db", "status", "-w", str(ws))
-    assert code == 0 and "0002" in out
+    assert code == 0 and dataset.HEAD in out
     # a second opening changes nothing and makes no second backup
     _invoke("status", "-w", str(ws))
     assert sorted(p.name for p in ws.glob("tps.sqlite.bak-*")) == ["tps.sqlite.bak-c067db1"]
@@ -92,7 +92,7 @@ def test_c067db1_demo_workspace_is_migrated_in_place_and_reports(tmp_path: Path)
 def test_c067db1_empty_workspace_is_migrated(tmp_path: Path) -> None:
     ws = _unpack("empty-workspace.tar.xz", tmp_path / "ws")
     code, out = _invoke("db", "upgrade", "-w", str(ws))
-    assert code == 0 and "c067db1 → 0002" in out, out
+    assert code == 0 and f"c067db1 → {dataset.HEAD}" in out, out
     assert {"plan_versions", "runs", "dataset_info", "alembic_version"} <= _tables(
         ws / "tps.sqlite")
     code, out = _invoke("ingest", "-w", str(ws), "--json")
@@ -126,7 +126,7 @@ def test_fresh_dataset_is_at_head_with_nothing_missing(dataset_url: str,
         state = dataset.inspect_state(engine)
     finally:
         engine.dispose()
-    assert (state.revision, state.missing, state.current) == ("0002", [], True)
+    assert (state.revision, state.missing, state.current) == (dataset.HEAD, [], True)
 
 
 @pytest.mark.backends
@@ -148,7 +148,7 @@ def test_old_revision_is_upgraded_on_both_backends(dataset_url: str, tmp_path: P
     assert code == 1 and "c067db1" in out and "plan_versions" in out
     code, out = _invoke("status", "-w", str(ws.workspace), "--json")
     assert code == 0, out
-    assert fx.query(ws, "select version_num from alembic_version") == [("0002",)]
+    assert fx.query(ws, "select version_num from alembic_version") == [(dataset.HEAD,)]
     assert fx.query(ws, "select file_name, status from submissions") == [
         ("a.xlsx", "rejected")]
     assert fx.query(ws, "select count(*) from plan_versions") == [(0,)]

@@ -20,6 +20,7 @@ from pathlib import Path
 import factories as fx
 from click.testing import CliRunner
 
+from tps_batch import dataset
 from tps_batch.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,7 +112,7 @@ def test_a_new_template_version_is_declared_in_spec_py_alone(tmp_path: Path) -> 
     old = fx.query(ws, "select code from findings f join submissions s on s.id = "
                        "f.submission_id where s.file_name = 'p02-v11.xlsx'")
     assert old == [("template-version-old",)]
-    assert (root / "tps.sqlite.bak-0002").is_file()  # copied before the column was added
+    assert (root / f"tps.sqlite.bak-{dataset.HEAD}").is_file()  # copied before the column was added
 
     status = subprocess.run([*tps, "db", "status", "-w", str(root), "--json"], env=env,
                             capture_output=True, text=True, cwd=tmp_path)
