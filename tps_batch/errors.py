@@ -213,6 +213,39 @@ _define("spending-differs-from-disbursed", "warning", "validate",
         "Activities spent {spent} THB in total but the budget shows {disbursed} THB disbursed, "
         "more than {tolerance}% apart")
 
+# --- indicator result report (แบบรายงานผลการดำเนินงานตามตัวชี้วัด) ---------------------------
+_define("indicator-not-in-plan", "error", "validate",
+        "ไม่พบตัวชี้วัด '{value}' ในแผนปี {fiscal_year} (ใช้รูปแบบ กรอบ:รหัส เช่น ITA:O16)",
+        "Indicator '{value}' is not in the plan's catalog for FY {fiscal_year} "
+        "(write framework:code, e.g. ITA:O16)")
+_define("indicator-other-group", "error", "validate",
+        "ตัวชี้วัด {value} เป็นของ {owner_group} ไม่ใช่ {group}",
+        "Indicator {value} belongs to {owner_group}, not {group}")
+_define("indicator-not-due", "error", "validate",
+        "ตัวชี้วัด {value} ไม่ต้องรายงานใน{round} (รอบของตัวชี้วัดนี้: {rounds})",
+        "Indicator {value} is not reported in the round {round} (its rounds: {rounds})")
+_define("indicator-unknown-round", "error", "validate",
+        "ไม่พบรอบการรายงาน '{value}' ในปฏิทินของแผนปี {fiscal_year} (มี: {rounds})",
+        "Reporting round '{value}' is not in the plan's calendar for FY {fiscal_year} "
+        "(known: {rounds})")
+_define("indicator-duplicate", "error", "validate",
+        "ตัวชี้วัด {value} กรอกซ้ำกับแถว {first_row}", "Indicator {value} repeats row {first_row}")
+_define("indicator-no-result", "warning", "validate",
+        "{label_th}: ยังไม่ได้กรอกผลของตัวชี้วัด {value} (นับเป็นยังไม่รายงานผล)",
+        "{label_en}: no result entered for indicator {value} (counts as not reported)")
+_define("indicator-wrong-kind", "error", "validate",
+        "{label_th}: ตัวชี้วัด {value} วัดเป็น{kind_th} กรุณากรอกในช่อง{column_th}",
+        "{label_en}: indicator {value} is measured as {kind_en}; fill in the column {column_en}")
+_define("indicator-level-off-scale", "error", "validate",
+        "{label_th}: '{value}' ไม่ใช่ระดับของตัวชี้วัดนี้ (ระดับที่ใช้ได้: {scale})",
+        "{label_en}: '{value}' is not a level of this indicator (levels: {scale})")
+_define("indicator-percent-out-of-range", "error", "validate",
+        "{label_th}: ร้อยละ {value} ต้องอยู่ระหว่าง 0 ถึง 100",
+        "{label_en}: percentage {value} must be between 0 and 100")
+_define("indicator-entered-in-future", "error", "validate",
+        "{label_th}: วันที่บันทึกในระบบ {value} อยู่หลังวันที่ได้รับไฟล์ {received}",
+        "{label_en}: entered on {value}, after the file was received ({received})")
+
 # --- plan workbook -------------------------------------------------------------------------
 _define("plan-missing-sheet", "error", "plan",
         "แผนปฏิบัติการไม่มีชีต {sheet}", "The action plan workbook has no sheet {sheet}")
@@ -220,6 +253,22 @@ _define("plan-duplicate-key", "error", "plan",
         "{label_th} '{value}' ซ้ำกับแถว {first_row}", "{label_en} '{value}' repeats row {first_row}")
 _define("plan-unknown-reference", "error", "plan",
         "{label_th} '{value}' ไม่มีใน{target_th}", "{label_en} '{value}' is not in {target_en}")
+_define("plan-indicator-level-target", "error", "plan",
+        "{label_th} '{value}' ไม่ใช่ระดับในเกณฑ์ของตัวชี้วัดนี้ ({scale})",
+        "{label_en} '{value}' is not a level of this indicator's scale ({scale})")
+_define("plan-indicator-no-scale", "error", "plan",
+        "ตัวชี้วัดชนิดระดับต้องกำหนดระดับ (ต่ำสุดก่อน คั่นด้วย ;) เช่น ปรับปรุง;พอใช้;ดี;ดีมาก;ดีเยี่ยม",
+        "A level indicator needs its scale (worst first, ; separated), e.g. "
+        "ปรับปรุง;พอใช้;ดี;ดีมาก;ดีเยี่ยม")
+_define("plan-indicator-no-target", "warning", "plan",
+        "ตัวชี้วัด {value} ชนิดตัวเลขยังไม่มีเป้าหมาย (ตัวเลข) จึงตัดสินผลไม่ได้",
+        "Numeric indicator {value} has no target value; its results cannot be judged")
+_define("plan-indicator-no-deadline", "warning", "plan",
+        "ตัวชี้วัด {value} ไม่มีรอบรายงานและไม่มีกำหนดส่ง จึงติดตามไม่ได้",
+        "Indicator {value} has neither reporting rounds nor a deadline; it cannot be followed")
+_define("plan-indicator-direction", "warning", "plan",
+        "ตัวชี้วัด {value} ชนิด{kind_th} ใช้ทิศทาง 'ถึงระดับ' (กรอกไว้ '{direction_th}')",
+        "Indicator {value} of kind {kind_en} reaches a level (the plan says '{direction_en}')")
 
 
 @dataclass
