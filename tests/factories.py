@@ -107,9 +107,12 @@ PLAN_ROWS: dict[str, list[dict[str, Any]]] = {
                    {"code": "ESA-STD", "name_th": "มาตรฐานสำนักงานเขตพื้นที่การศึกษา"}],
     "indicators": [
         {"fiscal_year": FY, "framework": "ITA", "code": "O10", "name": "แผนดำเนินงานประจำปี",
-         "owner_group": GROUP_A, "target": "เผยแพร่", "deadline": dt.date(2024, 1, 31)},
+         "owner_group": GROUP_A, "target": "เผยแพร่", "deadline": dt.date(2024, 1, 31),
+         "owner": "นางวางแผน ดีเลิศ", "kind": "ใช่/ไม่ใช่", "system": "ITA"},
         {"fiscal_year": FY, "framework": "ESA-STD", "code": "2.1", "name": "การนิเทศ",
-         "owner_group": "ศน.", "target": "ระดับ 4", "deadline": dt.date(2024, 9, 15)},
+         "owner_group": "ศน.", "target": "ระดับ 4", "deadline": dt.date(2024, 9, 15),
+         "kind": "ระดับ", "scale": "ระดับ 1;ระดับ 2;ระดับ 3;ระดับ 4;ระดับ 5",
+         "system": "e-MES"},
     ],
     "calendar": [
         {"fiscal_year": FY, "period": "ไตรมาส 1", "kind": "รายงานความก้าวหน้า",
