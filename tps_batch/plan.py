@@ -34,6 +34,25 @@ PLAN_STATUSES = (
     Choice("cancelled", "ยกเลิก", "cancelled"),
 )
 PERIOD_KINDS = REPORT_KINDS  # a calendar period expects one kind of report
+INDICATOR_KINDS = (
+    Choice("number", "จำนวน", "number"),
+    Choice("percent", "ร้อยละ", "percent"),
+    Choice("score", "คะแนน", "score"),
+    Choice("level", "ระดับ", "level"),
+    Choice("yes_no", "ใช่/ไม่ใช่", "yes/no"),
+)
+DIRECTIONS = (
+    Choice("higher", "ยิ่งสูงยิ่งดี", "higher is better"),
+    Choice("lower", "ยิ่งต่ำยิ่งดี", "lower is better"),
+    Choice("level", "ถึงระดับ", "reach a level"),
+)
+SYSTEMS = (
+    Choice("ITA", "ITA", "ITA Online"),
+    Choice("e-MES", "e-MES", "e-MES (ESA office standards)"),
+    Choice("KRS", "KRS", "KRS (agency performance evaluation)"),
+    Choice("OBEC", "OBEC", "OBEC"),
+    Choice("none", "ไม่มี", "none"),
+)
 
 
 def _c(key: str, th: str, en: str, typ: str, required: bool = False,
@@ -71,6 +90,16 @@ P_INDICATORS = Table("indicators", "ตัวชี้วัด (ตามปี
     _c("target", "ค่าเป้าหมาย", "Target", "text", width=16),
     _c("target_value", "เป้าหมาย (ตัวเลข)", "Target value", "percent", width=12),
     _c("deadline", "กำหนดส่ง", "Reporting deadline", "date", width=14),
+    # added with indicator results; a plan written before them reads them as empty
+    _c("owner", "ผู้รับผิดชอบ", "Responsible person", "text", width=24),
+    _c("unit", "หน่วยนับ", "Unit", "text", width=12),
+    _c("kind", "ชนิดของค่า", "Kind", "choice", False, INDICATOR_KINDS, 14),
+    _c("scale", "ระดับ (ต่ำสุดก่อน คั่นด้วย ;)", "Scale (worst first, ; separated)", "text",
+       width=30),
+    _c("direction", "ทิศทาง", "Direction", "choice", False, DIRECTIONS, 18),
+    _c("rounds", "รอบรายงาน (งวดในปฏิทิน คั่นด้วย ;)", "Rounds (calendar periods, ; separated)",
+       "text", width=30),
+    _c("system", "ระบบที่รายงาน", "Reported to", "choice", False, SYSTEMS, 10),
 ), max_rows=2000)
 P_GROUPS = Table("groups", "กลุ่ม/หน่วย", "Work groups", "กลุ่ม", (
     _c("name", "ชื่อกลุ่ม", "Group name", "text", True, width=50),
@@ -179,6 +208,20 @@ class Plan:
     def indicators(self, fiscal_year: int) -> list[dict[str, Any]]:
         return [i for i in self.rows.get("indicators", []) if i["fiscal_year"] == fiscal_year]
 
+    def indicator(self, fiscal_year: int, code: str | None) -> dict[str, Any] | None:
+        """The catalog row 'framework:code' names (spacing and case aside)."""
+        from tps_batch.indicator_catalog import key, match
+
+        wanted = match(code)
+        return next((i for i in self.indicators(fiscal_year)
+                     if match(key(i["framework"], i["code"])) == wanted), None) if code else None
+
+    def as_indicator(self, row: dict[str, Any]) -> Any:
+        """A catalog row as :class:`tps_batch.indicator_status.Indicator` (typed rounds)."""
+        from tps_batch.indicator_catalog import to_indicator
+
+        return to_indicator(self, row)
+
     def calendar(self, fiscal_year: int) -> list[dict[str, Any]]:
         return sorted((c for c in self.rows.get("calendar", []) if c["fiscal_year"] == fiscal_year),
                       key=lambda c: c["due"] or dt.date.max)
@@ -264,6 +307,9 @@ def _check_plan(rows: dict[str, list[dict[str, Any]]], findings: list[Finding]) 
         for fw, _code in project_indicator_links(r):
             if group_key(fw) not in frameworks:
                 unknown(P_PROJECTS, r, "indicators", fw, P_FRAMEWORKS)
+    from tps_batch.indicator_catalog import check_catalog
+
+    check_catalog(plan, findings)
 
 
 def read_plan(path: Path, data: bytes | None = None) -> Plan:
