@@ -80,7 +80,9 @@ def test_c067db1_demo_workspace_is_migrated_in_place_and_reports(tmp_path: Path)
         assert (out_dir / f"{name}.html").stat().st_size > 1000
         assert (out_dir / f"{name}.xlsx").stat().st_size > 1000
     assert (out_dir / "index.html").is_file()
-    assert len(list((out_dir / "projects").glob("*.html"))) == 37
+    # a page for each of the plan's 40 projects (37 reported), and the list of them
+    assert len(list((out_dir / "projects").glob("P2567-*.html"))) == 40
+    assert (out_dir / "projects" / "index.html").is_file()
 
     code, out = _invoke("db", "status", "-w", str(ws))
     assert code == 0 and dataset.HEAD in out

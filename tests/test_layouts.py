@@ -72,11 +72,11 @@ def test_layout_1_1_cells_are_those_c067db1_wrote() -> None:
 
 
 def test_versions_registered() -> None:
-    assert spec.SUPPORTED_VERSIONS == ("1.0", "1.1") == spec.versions()
-    assert spec.TEMPLATE_VERSION == "1.1" and spec.SPEC is SPEC_1_1
+    assert spec.SUPPORTED_VERSIONS == ("1.0", "1.1", "1.2") == spec.versions()
+    assert spec.TEMPLATE_VERSION == "1.2" and spec.SPEC is spec.SPEC_1_2
     assert spec.layout("1.1") is SPEC_1_1
     assert spec.layout("1.0") is SPEC_1_1  # 1.0 never had a layout of its own
-    assert spec.layout("1.2") is None and spec.layout(None) is None
+    assert spec.layout("1.9") is None and spec.layout(None) is None
 
 
 def test_blank_template_of_c067db1() -> None:
@@ -87,7 +87,8 @@ def test_blank_template_of_c067db1() -> None:
     assert all(rows == [] for rows in sub.tables.values())
     missing = {f.cell for f in sub.findings if f.code == "missing-required"}
     assert missing == {"C4", "C5", "C7", "C8", "C9", "C10", "C11", "C12", "C13", "C18"}
-    assert {f.code for f in sub.findings} == {"missing-required"}
+    # read with its own 1.1 layout, and told that 1.2 is current
+    assert {f.code for f in sub.findings} == {"missing-required", "template-version-old"}
 
 
 def test_prefilled_template_of_c067db1() -> None:
@@ -106,7 +107,8 @@ def test_prefilled_template_of_c067db1() -> None:
 
 def test_archived_workbook_of_c067db1(demo_1_1: Path) -> None:
     sub = read_submission(demo_1_1 / "archive/2567/000069-P2567-10_annual-report.xlsx")
-    assert sub.template_version == "1.1" and sub.findings == []
+    assert sub.template_version == "1.1"
+    assert _codes(sub) == [("template-version-old", "_meta", "B2")]
     assert sub.values == {
         "project_code": "P2567-10",
         "project_name": "โครงการจัดทำรายงานผลการดำเนินงานประจำปีงบประมาณ 2566",
@@ -146,7 +148,8 @@ def test_archived_workbook_of_c067db1(demo_1_1: Path) -> None:
 
 def test_rejected_workbook_of_c067db1(demo_1_1: Path) -> None:
     sub = read_submission(demo_1_1 / "rejected/2567/000065-P2567-04_office-5s.xlsx")
-    assert _codes(sub) == [("not-in-choices", "3 กิจกรรม", "H5")]
+    assert _codes(sub) == [("template-version-old", "_meta", "B2"),
+                           ("not-in-choices", "3 กิจกรรม", "H5")]
     v = sub.values
     assert (v["project_code"], v["as_of"], v["status"]) == ("P2567-04", D(2024, 5, 15),
                                                            "in_progress")
@@ -199,14 +202,15 @@ def test_a_workbook_stamped_1_0_is_read_with_its_layout(tmp_path: Path) -> None:
 # --- a newer layout, declared beside 1.1 -------------------------------------------------
 
 _NEW = Field("budget_code", "รหัสงบประมาณ", "Budget code", "text", False, (), S_PROJECT, "C9")
-#: 1.2: one field inserted after the owner, so every header cell below it moves one row.
-SPEC_1_2 = SPEC_1_1.evolve("1.2", add_fields=(_NEW,), move={
+#: 1.9, a future version: one field inserted after the owner, so every header cell below
+#: it moves one row.
+SPEC_NEXT = SPEC_1_1.evolve("1.9", add_fields=(_NEW,), move={
     "report_kind": "C10", "as_of": "C11", "status": "C12", "planned_start": "C13",
     "planned_end": "C14", "strategy": "C16", "rationale": "C17", "reporter_name": "C19",
     "reporter_position": "C20", "reporter_date": "C21", "head_name": "C22",
     "head_position": "C23", "head_date": "C24", "deputy_name": "C25",
     "deputy_position": "C26", "deputy_date": "C27"})
-LAYOUTS_1_2 = {**spec.LAYOUTS, "1.2": SPEC_1_2}
+LAYOUTS_NEXT = {**spec.LAYOUTS, "1.9": SPEC_NEXT}
 
 GOOD = {"project_code": "P01", "project_name": "โครงการทดสอบ", "fiscal_year": 2567,
         "group": "กลุ่มนโยบายและแผน", "owner": "นางสาวทดสอบ ระบบดี",
@@ -217,52 +221,52 @@ GOOD = {"project_code": "P01", "project_name": "โครงการทดส�
 
 
 def test_evolve_declares_only_what_it_says() -> None:
-    assert [f.key for f in SPEC_1_2.fields][4:7] == ["owner", "budget_code", "report_kind"]
-    assert SPEC_1_2.field("deputy_date").cell == "C27"
-    assert SPEC_1_2.field("owner").cell == "C8"  # not moved, not counted
-    assert SPEC_1_2.tables == SPEC_1_1.tables and SPEC_1_2.signoffs == SPEC_1_1.signoffs
+    assert [f.key for f in SPEC_NEXT.fields][4:7] == ["owner", "budget_code", "report_kind"]
+    assert SPEC_NEXT.field("deputy_date").cell == "C27"
+    assert SPEC_NEXT.field("owner").cell == "C8"  # not moved, not counted
+    assert SPEC_NEXT.tables == SPEC_1_1.tables and SPEC_NEXT.signoffs == SPEC_1_1.signoffs
     assert SPEC_1_1.field("report_kind").cell == "C9"  # the old layout is untouched
     assert SPEC_1_1.to_json()["template"]["version"] == "1.1"
 
 
 def test_a_layout_that_collides_is_refused() -> None:
     with pytest.raises(ValueError, match="overlaps field 'report_kind'"):
-        SPEC_1_1.evolve("1.2", add_fields=(_NEW,))  # C9 is taken and nothing moved
+        SPEC_1_1.evolve("1.9", add_fields=(_NEW,))  # C9 is taken and nothing moved
     with pytest.raises(ValueError, match="no room for its labels"):
-        SPEC_1_1.evolve("1.2", add_fields=(Field("x", "x", "x", "text", sheet=S_PROJECT,
+        SPEC_1_1.evolve("1.9", add_fields=(Field("x", "x", "x", "text", sheet=S_PROJECT,
                                                  cell="B40"),))
     with pytest.raises(ValueError, match="table 'targets' overlaps table 'objectives'"):
-        SPEC_1_1.evolve("1.2", tables=(SPEC_1_1.table("targets").evolve(first_col=0),))
+        SPEC_1_1.evolve("1.9", tables=(SPEC_1_1.table("targets").evolve(first_col=0),))
     with pytest.raises(ValueError, match="unknown field 'head_name'"):
-        SPEC_1_1.evolve("1.2", drop_fields=("head_name",))
+        SPEC_1_1.evolve("1.9", drop_fields=("head_name",))
 
 
 def test_new_layout_reads_new_workbooks_and_old_ones_keep_theirs(tmp_path: Path) -> None:
-    new = write_workbook(tmp_path / "1.2.xlsx", values=GOOD, spec=SPEC_1_2)
+    new = write_workbook(tmp_path / "1.9.xlsx", values=GOOD, spec=SPEC_NEXT)
     ws = load_workbook(new)[S_PROJECT]
     assert (ws["A9"].value, ws["C9"].value, ws["C10"].value) == \
         ("รหัสงบประมาณ", "งบ-2567-001", "รายงานความก้าวหน้า")
-    assert load_workbook(new)["_meta"]["B2"].value == "1.2"
+    assert load_workbook(new)["_meta"]["B2"].value == "1.9"
 
-    sub = read_submission(new, layouts=LAYOUTS_1_2)
-    assert sub.template_version == "1.2" and sub.findings == []
+    sub = read_submission(new, layouts=LAYOUTS_NEXT)
+    assert sub.template_version == "1.9" and sub.findings == []
     assert sub.values["budget_code"] == "งบ-2567-001"
     assert (sub.values["report_kind"], sub.values["as_of"], sub.values["status"]) == \
         ("progress", D(2024, 1, 10), "in_progress")
     assert sub.values["deputy_date"] == D(2024, 1, 11)
     # a rule's finding points at the cell of the layout the workbook was written with
-    validate(sub, None, fiscal_year=2567, layout=SPEC_1_2)
+    validate(sub, None, fiscal_year=2567, layout=SPEC_NEXT)
     assert ("end-before-start", S_PROJECT, "C14") in _codes(sub)
 
-    old = read_submission(FIXTURES / "template-1.1-P2567-01.xlsx", layouts=LAYOUTS_1_2)
+    old = read_submission(FIXTURES / "template-1.1-P2567-01.xlsx", layouts=LAYOUTS_NEXT)
     assert old.template_version == "1.1"
     assert ("template-version-old", "_meta", "B2") in _codes(old)
     assert "budget_code" not in old.values
     assert (old.values["owner"], old.values["planned_start"], old.values["planned_end"]) == \
         ("นายวรวุฒิ จันทร์เพ็ญ", D(2024, 1, 9), D(2024, 5, 26))
-    assert old.values["report_kind"] is None  # C9 of 1.1, not the 1.2 row below it
+    assert old.values["report_kind"] is None  # C9 of 1.1, not the 1.9 row below it
 
-    # the registry in use today doesn't know 1.2: refused, not misread
+    # the registry in use today doesn't know 1.9: refused, not misread
     today = read_submission(new)
     assert _codes(today) == [("unsupported-template-version", "_meta", "B2")]
     assert not today.readable
@@ -272,22 +276,24 @@ def test_stored_fields_and_columns_are_the_union_over_layouts() -> None:
     keys = [f.key for f in spec.stored_fields()]
     assert keys == ["project_code", "project_name", "fiscal_year", "group", "owner",
                     "report_kind", "as_of", "status", "planned_start", "planned_end",
-                    "strategy", "rationale"]
+                    "strategy", "rationale", "unspent_action", "unspent_amount"]
     roles = spec.SIGNOFF_ROLES
     assert [(r.key, r.label_th) for r in roles] == [
         ("reporter", "ผู้รายงาน"), ("head", "ผู้อำนวยการศูนย์"),
         ("deputy", "รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา")]
     assert roles[1].fields == ("head_name", "head_position", "head_date")
 
-    assert [f.key for f in spec.stored_fields(LAYOUTS_1_2)][4:6] == ["owner", "budget_code"]
-    # 1.3 drops a field and a column and adds a column: the dataset keeps all of them
-    acts = SPEC_1_2.table("activities")
+    assert [f.key for f in spec.stored_fields(LAYOUTS_NEXT)][4:6] == ["owner", "budget_code"]
+    # 2.0 drops a field and a column and adds a column: the dataset keeps all of them
+    acts = SPEC_NEXT.table("activities")
     wider = acts.evolve(drop_columns=("remarks",), add_columns=(
         spec.Column("evidence", "หลักฐาน", "Evidence", "text"),))
-    spec_1_3 = SPEC_1_2.evolve("1.3", drop_fields=("rationale",), tables=(wider,))
-    layouts = {**LAYOUTS_1_2, "1.3": spec_1_3}
+    spec_2_0 = SPEC_NEXT.evolve("2.0", drop_fields=("rationale",), tables=(wider,))
+    layouts = {**LAYOUTS_NEXT, "2.0": spec_2_0}
     stored = [f.key for f in spec.stored_fields(layouts)]
-    assert stored[-2:] == ["strategy", "rationale"] and "budget_code" in stored
+    # 2.0's own fields first, then rationale (only 1.9 and older have it), then 1.2's
+    assert stored[-4:] == ["strategy", "rationale", "unspent_action", "unspent_amount"]
+    assert "budget_code" in stored
     assert not {"reporter_name", "head_date"} & set(stored)
     cols = [c.key for c in spec.stored_columns("activities", layouts)]
     assert cols[-2:] == ["evidence", "remarks"] and cols[:2] == ["name", "planned_start"]
@@ -298,7 +304,7 @@ def test_stored_fields_and_columns_are_the_union_over_layouts() -> None:
 
 def test_spec_json_of_the_current_layout() -> None:
     data = spec.SPEC.to_json()
-    assert data["template"] == {"id": "tps-project-report", "version": "1.1",
+    assert data["template"] == {"id": "tps-project-report", "version": "1.2",
                                 "meta_sheet": "_meta"}
     assert [(f["key"], f["cell"]) for f in data["fields"]][8:10] == \
         [("planned_start", "C12"), ("planned_end", "C13")]
@@ -312,8 +318,8 @@ def test_spec_json_of_the_current_layout() -> None:
 
 # --- a new version is declared in spec.py only ---------------------------------------------
 
-_DECLARE_1_2 = '''
-SPEC_1_2 = SPEC_1_1.evolve("1.2", add_fields=(
+_DECLARE_NEXT = '''
+SPEC_NEXT = SPEC_1_1.evolve("1.9", add_fields=(
     _f("C9", "budget_code", "รหัสงบประมาณ", "Budget code", "text"),), move={
     "report_kind": "C10", "as_of": "C11", "status": "C12", "planned_start": "C13",
     "planned_end": "C14", "strategy": "C16", "rationale": "C17", "reporter_name": "C19",
@@ -350,7 +356,7 @@ print(json.dumps({
 
 
 def test_new_version_is_one_declaration_and_one_line_in_spec_py(tmp_path: Path) -> None:
-    """In a copy of the package, 1.2 is declared and registered in spec.py alone; the
+    """In a copy of the package, 1.9 is declared and registered in spec.py alone; the
     command line, template writer, reader and dataset follow."""
     import tps_batch
 
@@ -361,8 +367,8 @@ def test_new_version_is_one_declaration_and_one_line_in_spec_py(tmp_path: Path) 
     registry = "# --- the registry ---"
     line = '    "1.1": SPEC_1_1,\n'
     assert source.count(registry) == 1 and source.count(line) == 1
-    source = source.replace(registry, _DECLARE_1_2 + registry)
-    source = source.replace(line, line + '    "1.2": SPEC_1_2,\n')  # the one line
+    source = source.replace(registry, _DECLARE_NEXT + registry)
+    source = source.replace(line, line + '    "1.9": SPEC_NEXT,\n')  # the one line
     (pkg / "spec.py").write_text(source, "utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
     result = subprocess.run(
@@ -372,11 +378,11 @@ def test_new_version_is_one_declaration_and_one_line_in_spec_py(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
     assert Path(got["module"]).is_relative_to(tmp_path)
-    assert got["current"] == "1.2" and got["supported"] == ["1.0", "1.1", "1.2"]
-    assert got["cli_version"]["version"] == "1.2"
+    assert got["current"] == "1.9" and got["supported"] == ["1.0", "1.1", "1.2", "1.9"]
+    assert got["cli_version"]["version"] == "1.9"
     assert (got["cli"]["owner"], got["cli"]["budget_code"], got["cli"]["report_kind"],
             got["cli"]["deputy_date"]) == ("C8", "C9", "C10", "C27")
-    assert got["new"] == ["1.2", "B-1", "cancelled"]
+    assert got["new"] == ["1.9", "B-1", "cancelled"]
     assert got["old"] == ["1.1", "นายวรวุฒิ จันทร์เพ็ญ", [
         "template-version-old", *["missing-required"] * 4]]
     assert got["stored"][4:6] == ["owner", "budget_code"]

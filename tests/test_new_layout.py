@@ -1,9 +1,9 @@
 """Adding a field is one file: a new template version declared in spec.py, nothing else.
 
-The test copies the package, declares layout 1.2 in the copy's spec.py (one more header
+The test copies the package, declares layout 1.3 in the copy's spec.py (one more header
 field, inserted at C9 so every field below moves down a row) and runs the copy against a
 workspace whose dataset the real package made: the dataset gains the column by itself,
-1.1 workbooks still read with their own cells, and the new field is stored.
+1.1 and 1.2 workbooks still read with their own cells, and the new field is stored.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from click.testing import CliRunner
 
 from tps_batch import dataset
 from tps_batch.cli import main
+from tps_batch.spec import SPEC_1_1
 
 REPO = Path(__file__).resolve().parent.parent
-DECLARATION = '''    "1.2": SPEC_1_1.evolve(
-        "1.2", add_fields=(_f("C9", "budget_code", "รหัสงบประมาณ", "Budget code", "text"),),
-        move={f.key: f"C{f.row + 1}" for f in FIELDS_1_1 if f.row >= 9}),
+DECLARATION = '''    "1.3": SPEC_1_2.evolve(
+        "1.3", add_fields=(_f("C9", "budget_code", "รหัสงบประมาณ", "Budget code", "text"),),
+        move={f.key: f"C{f.row + 1}" for f in SPEC_1_2.fields if f.row >= 9}),
 '''
 
 WRITE_1_2 = """
@@ -37,7 +38,7 @@ from pathlib import Path
 import factories as fx
 from tps_batch import spec
 
-assert spec.SPEC.version == "1.2", spec.SPEC.version
+assert spec.SPEC.version == "1.3", spec.SPEC.version
 fx.submission(Path(sys.argv[1]),
               values={"budget_code": "งป.2567/015", "as_of": dt.date(2024, 2, 20)})
 print(spec.__file__)
@@ -71,7 +72,7 @@ def _changed_files(a: Path, b: Path) -> list[str]:
 def test_a_new_template_version_is_declared_in_spec_py_alone(tmp_path: Path) -> None:
     ws = fx.make_workspace(tmp_path / "ws")
     root = ws.workspace
-    fx.submission(root / "inbox" / "p01-v11.xlsx")  # today's release writes 1.1
+    fx.submission(root / "inbox" / "p01-v12.xlsx")  # today's release writes 1.2
     got = CliRunner().invoke(main, ["ingest", "-w", str(root), "--json"])
     assert got.exit_code == 0 and json.loads(got.output)["accepted"] == 1, got.output
 
@@ -81,12 +82,12 @@ def test_a_new_template_version_is_declared_in_spec_py_alone(tmp_path: Path) -> 
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pkg), str(REPO / "tests")])}
     run = [sys.executable, "-c"]
-    made = subprocess.run([*run, WRITE_1_2, str(root / "inbox" / "p01-v12.xlsx")], env=env,
+    made = subprocess.run([*run, WRITE_1_2, str(root / "inbox" / "p01-v13.xlsx")], env=env,
                           capture_output=True, text=True, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip().startswith(str(pkg))  # the copy ran, not the repository
-    # another 1.1 workbook, written by today's release, arrives with it
-    fx.submission(root / "inbox" / "p02-v11.xlsx", values={
+    # and a 1.1 workbook arrives with it (written with that layout)
+    fx.submission(root / "inbox" / "p02-v11.xlsx", spec=SPEC_1_1, values={
         "project_code": "P02", "project_name": "นิเทศ ติดตามการจัดการเรียนรู้",
         "group": fx.GROUP_B, "owner": "นายสมชาย รักเรียน", "as_of": dt.date(2024, 1, 12),
         "status": "รอการเบิกจ่าย"})
@@ -103,8 +104,8 @@ def test_a_new_template_version_is_declared_in_spec_py_alone(tmp_path: Path) -> 
                         "p.status, p.as_of, p.budget_code from projects p join submissions s "
                         "on s.id = p.submission_id order by s.file_name")
     assert [(r[0], r[1], r[2], r[3], r[4], str(r[5]), r[6]) for r in rows] == [
-        ("p01-v11.xlsx", "1.1", "P01", "นางสาวสมศรี ใจดี", "in_progress", "2024-01-10", None),
-        ("p01-v12.xlsx", "1.2", "P01", "นางสาวสมศรี ใจดี", "in_progress", "2024-02-20",
+        ("p01-v12.xlsx", "1.2", "P01", "นางสาวสมศรี ใจดี", "in_progress", "2024-01-10", None),
+        ("p01-v13.xlsx", "1.3", "P01", "นางสาวสมศรี ใจดี", "in_progress", "2024-02-20",
          "งป.2567/015"),
         ("p02-v11.xlsx", "1.1", "P02", "นายสมชาย รักเรียน", "awaiting_disbursement", "2024-01-12",
          None),
@@ -121,5 +122,5 @@ def test_a_new_template_version_is_declared_in_spec_py_alone(tmp_path: Path) -> 
                                           capture_output=True, text=True).stdout)
     cells = {f["key"]: f["cell"] for f in spec_json["fields"]}
     assert (spec_json["template"]["version"], cells["budget_code"], cells["report_kind"],
-            cells["deputy_date"]) == ("1.2", "C9", "C10", "C27")
+            cells["deputy_date"]) == ("1.3", "C9", "C10", "C27")
 

@@ -13,7 +13,7 @@ import pytest
 import xlsxwriter
 
 from tps_batch.read import read_submission
-from tps_batch.spec import META_SHEET, SPEC, SUPPORTED_VERSIONS
+from tps_batch.spec import META_SHEET, SPEC, SPEC_1_1, SUPPORTED_VERSIONS
 from tps_batch.template import write_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures" / "c067db1"
@@ -95,7 +95,7 @@ def _same(ours: Path, theirs: Path) -> None:
 
 
 def test_blank_template_is_the_one_c067db1_wrote(tmp_path: Path) -> None:
-    ours = write_workbook(tmp_path / "blank.xlsx", values={"fiscal_year": 2567})
+    ours = write_workbook(tmp_path / "blank.xlsx", values={"fiscal_year": 2567}, spec=SPEC_1_1)
     _same(ours, FIXTURES / "template-1.1-blank.xlsx")
     mask = os.umask(0)
     os.umask(mask)
@@ -112,8 +112,8 @@ def test_prefilled_template_is_the_one_c067db1_wrote(tmp_path: Path) -> None:
         tables={"budget": [{"source": "สพฐ.", "allocated": 56000}],
                 "indicators": [{"framework": "ESA-STD", "code": "1.2"},
                                {"framework": "ESA-STD", "code": "1.3"}]},
-        extra_choices={"indicators.framework": ["ITA", "ESA-STD", "PA", "OBEC"]})
+        extra_choices={"indicators.framework": ["ITA", "ESA-STD", "PA", "OBEC"]}, spec=SPEC_1_1)
     _same(ours, FIXTURES / "template-1.1-P2567-01.xlsx")
     with pytest.raises(AssertionError):  # the comparison sees a one-cell difference
-        _same(write_workbook(tmp_path / "q.xlsx", values={"fiscal_year": 2566}),
+        _same(write_workbook(tmp_path / "q.xlsx", values={"fiscal_year": 2566}, spec=SPEC_1_1),
               FIXTURES / "template-1.1-blank.xlsx")

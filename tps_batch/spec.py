@@ -17,6 +17,7 @@ How a layout is declared and checked (:class:`Field`, :class:`Table`, ``evolve``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 # The machinery moved to tps_batch.layout; "re-export" names stay importable from here.
@@ -195,6 +196,21 @@ SPEC_1_1 = WorkbookSpec(
     signoffs=SIGNOFFS_1_1,
 )
 
+# --- layout 1.2 (issue 12): decimal targets, and what became of a finished project's money --
+UNSPENT_ACTIONS = (Choice("saved", "ประหยัดงบประมาณ (เงินเหลือจ่าย)", "saved"),
+                   Choice("returned", "ส่งคืนงบประมาณ", "returned"))
+_TARGETS_1_2 = replace(SPEC_1_1.table("targets"), columns=tuple(
+    replace(c, type="decimal") if c.key in ("target_value", "achieved_value") else c
+    for c in SPEC_1_1.table("targets").columns))
+SPEC_1_2 = SPEC_1_1.evolve("1.2", tables=(_TARGETS_1_2,), add_fields=(
+    # row 27 is left blank: it separates the closing section
+    _f("C28", "unspent_action", "งบประมาณคงเหลือ: การดำเนินการ", "Unspent budget: what was done",
+       "choice", choices=UNSPENT_ACTIONS,
+       help_th="เมื่อโครงการแล้วเสร็จและมีงบประมาณเหลือ: ประหยัดงบประมาณ หรือ ส่งคืน"),
+    _f("C29", "unspent_amount", "งบประมาณคงเหลือ: จำนวนเงิน (บาท)", "Unspent budget: amount (THB)",
+       "money"),
+))
+
 # --- the registry ------------------------------------------------------------------------
 #: Every template version the reader accepts → its layout. The newest is the current one
 #: (templates are written with it); older ones are read with their own cells and warned.
@@ -203,6 +219,7 @@ LAYOUTS: dict[str, WorkbookSpec] = {
     # Workbooks stamped "1.0" are read with that very layout (the same object, not a copy).
     "1.0": SPEC_1_1,
     "1.1": SPEC_1_1,
+    "1.2": SPEC_1_2,
 }
 
 
