@@ -308,16 +308,39 @@ class Submission:
     values: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    #: which standard workbook it is (its ``_meta`` template id): the project report or
+    #: the indicator result report
+    template_id: str = TEMPLATE_ID
 
     @property
     def readable(self) -> bool:
         return bool(self.values)
 
+    @property
+    def is_indicator_report(self) -> bool:
+        from tps_batch.indicator_spec import TEMPLATE_ID as INDICATOR_ID
+
+        return self.template_id == INDICATOR_ID
+
+
+def template_layouts() -> dict[str, Mapping[str, WorkbookSpec]]:
+    """Every standard workbook TPS takes, by the template id its ``_meta`` names → the
+    layouts of its versions."""
+    from tps_batch import indicator_spec
+
+    return {TEMPLATE_ID: spec_mod.LAYOUTS, indicator_spec.TEMPLATE_ID: indicator_spec.LAYOUTS}
+
+
+def _meta_template_id(meta: Grid | None) -> str:
+    info = {clean_text(str(r[0])): r[1] for r in meta or [] if len(r) >= 2 and r[0] is not None}
+    return clean_text(str(info.get("template_id") or ""))
+
 
 def check_meta(meta: Grid | None, findings: list[Finding],
                layouts: Mapping[str, WorkbookSpec] | None = None) -> str | None:
     """The template version the hidden sheet names, if a layout of ``layouts`` (default:
-    :data:`tps_batch.spec.LAYOUTS`) reads it; None when the file can't be read."""
+    the layouts of the template id it names, see :func:`template_layouts`) reads it; None
+    when the file can't be read."""
     if meta is None:
         findings.append(errors.make("not-standard-template", sheet=META_SHEET))
         return None
@@ -325,10 +348,12 @@ def check_meta(meta: Grid | None, findings: list[Finding],
     template_id = clean_text(str(info.get("template_id") or ""))
     version = info.get("version")
     version = clean_text(str(version)) if version is not None else ""
-    if template_id != TEMPLATE_ID:
+    known = template_layouts()
+    if template_id not in known:
         findings.append(errors.make("unknown-template", sheet=META_SHEET, cell="B1",
                                     template_id=template_id or "-"))
         return None
+    layouts = known[template_id] if layouts is None else layouts
     supported = spec_mod.versions(layouts)
     if version not in supported:
         findings.append(errors.make("unsupported-template-version", sheet=META_SHEET,
@@ -393,13 +418,15 @@ def read_submission(path: Path, *, fiscal_year: int | None = None, data: bytes |
     the version its ``_meta`` sheet names: a 1.0 workbook is read from 1.0's cells.
     ``layouts`` defaults to :data:`tps_batch.spec.LAYOUTS`. Runs inside a worker process
     (see ingest)."""
-    layouts = spec_mod.LAYOUTS if layouts is None else layouts
     sub = Submission()
     try:
         wb = open_workbook(path, data)
         try:
-            sub.template_version = check_meta(sheet_grids(wb, [META_SHEET]).get(META_SHEET),
-                                              sub.findings, layouts)
+            meta = sheet_grids(wb, [META_SHEET]).get(META_SHEET)
+            if layouts is None:  # by the template id the file names
+                sub.template_id = _meta_template_id(meta) or TEMPLATE_ID
+                layouts = template_layouts().get(sub.template_id, spec_mod.LAYOUTS)
+            sub.template_version = check_meta(meta, sub.findings, layouts)
             if sub.template_version is None:
                 return sub
             layout = layouts[sub.template_version]
