@@ -30,7 +30,10 @@ def test_run_cycle_records_itself_and_status_shows_it(tmp_path: Path) -> None:
     fx.submission(ws.path("inbox") / "p01.xlsx", received=dt.datetime(2024, 1, 12, 9))
     result = CliRunner().invoke(main, ["run", "-w", str(ws.workspace), "--as-of", "2024-01-20"])
     assert result.exit_code == 0, result.output
-    assert "✓ ingest" in result.output and "✓ report" in result.output
+    assert "✓ รับไฟล์ / ingest" in result.output and "✓ รายงาน / report" in result.output
+    # each stage's line once in Thai with English beside, the time shown once
+    line = next(x for x in result.output.splitlines() if "/ ingest" in x)
+    assert "accepted 1" in line and "รับ 1" in line and line.count("วินาที") == 1
     runs = last_runs(ws)
     assert runs[0]["outcome"] == "ok" and runs[0]["counts"]["accepted"] == 1
     assert (ws.output_dir / "index.html").is_file()

@@ -87,6 +87,7 @@ def check_file(task: CheckTask) -> Checked:
                  far_factor=task.far_factor)
     if sub.readable and not task.plan_path:
         sub.findings.append(_skipped())
+    sub.findings[:] = in_order(sub.findings, sub.template_version)
     name = Path(task.path).name
     for f in sub.findings:
         f.file = name
@@ -95,6 +96,32 @@ def check_file(task: CheckTask) -> Checked:
     if task.annotate and sub.readable and data is not None and needs_annotation(sub.findings):
         annotated = annotated_copy(data, sub.findings)
     return Checked(sub, annotated)
+
+
+def in_order(findings: list[Any], version: str | None) -> list[Any]:
+    """Findings as a clerk works through the file: the file itself first, then sheet by
+    sheet in the workbook's order, cell by cell (row, then column) within a sheet."""
+    import re
+
+    from tps_batch import spec
+
+    sheets = [s for s, _ in (spec.layout(version) or spec.SPEC).sheets]
+
+    def key(f: Any) -> tuple[int, int, str, int, int]:
+        if not f.sheet or f.sheet == spec.META_SHEET:  # about the file as a whole
+            return (0, 0, "", 0, 0)
+        m = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", f.cell or "")
+        row, col = (int(m[2]), _col(m[1])) if m else (f.row or 0, 0)
+        pos = sheets.index(f.sheet) if f.sheet in sheets else len(sheets)
+        return (1, pos, f.sheet, row, col)
+    return sorted(findings, key=key)  # stable: same cell keeps the order it was found in
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def _symlink(task: CheckTask) -> Checked:

@@ -359,7 +359,8 @@ def run(workspace: Path, as_of: str | None, formats: str) -> None:
                        formats=fmts)
     for stage in result.stages:
         mark = "✓" if stage.ok else "✗"
-        click.echo(f"{mark} {stage.name:<9} {stage.seconds:6.1f} s  {stage.summary or stage.error}")
+        click.echo(f"{mark} {stage.label}  {stage.seconds:.1f} วินาที (s)  "
+                   f"{stage.summary or stage.error}")
     click.echo(f"รอบที่ {result.run_id}: {result.outcome} / run {result.run_id}: {result.outcome}")
     if result.dashboard:
         click.echo(f"ภาพรวม / dashboard: {result.dashboard}")

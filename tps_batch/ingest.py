@@ -75,11 +75,14 @@ class IngestResult:
     def total(self) -> int:
         return self.accepted + self.warnings + self.rejected
 
-    def summary(self) -> str:
+    def summary(self, *, seconds: bool = True) -> str:
+        """One line, Thai then English; without the time where the caller shows it."""
+        th_time = f" · {self.seconds:.1f} วินาที" if seconds else ""
+        en_time = f", {self.seconds:.1f} s" if seconds else ""
         text = (f"รับ {self.accepted} · มีคำเตือน {self.warnings} · ไม่รับ {self.rejected} · "
-                f"ซ้ำ {self.duplicates} · {self.seconds:.1f} วินาที "
+                f"ซ้ำ {self.duplicates}{th_time} "
                 f"(accepted {self.accepted}, with warnings {self.warnings}, rejected "
-                f"{self.rejected}, duplicates {self.duplicates}, {self.seconds:.1f} s)")
+                f"{self.rejected}, duplicates {self.duplicates}{en_time})")
         if self.changed:
             text += (f"; ไฟล์ถูกแก้ไขระหว่างอ่าน {self.changed} ไฟล์ จะอ่านในรอบถัดไป "
                      f"({self.changed} changed while being read, left for the next run)")

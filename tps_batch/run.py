@@ -38,6 +38,15 @@ class StageResult:
     summary: str = ""
     error: str = ""
 
+    @property
+    def label(self) -> str:
+        """The stage as ``tps run`` prints it: Thai, then the English key."""
+        return f"{STAGE_LABELS.get(self.name, self.name)} / {self.name}"
+
+
+STAGE_LABELS = {"mail-in": "รับอีเมล", "ingest": "รับไฟล์", "report": "รายงาน",
+                "mail-out": "ส่งอีเมล"}
+
 
 @dataclass
 class RunResult:
@@ -138,13 +147,14 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
                 if got.errors:
                     raise TpsError("รับอีเมลไม่ครบ: " + "; ".join(got.errors),
                                    "mail intake incomplete: " + "; ".join(got.errors))
-                return (f"{got.messages} messages, {len(got.saved)} files",
+                return (f"อีเมล {got.messages} ฉบับ · ไฟล์แนบ {len(got.saved)} ไฟล์ "
+                        f"({got.messages} messages, {len(got.saved)} files)",
                         {"mail_messages": got.messages, "mail_files": len(got.saved)})
             _stage(result, log, "mail-in", mail_in)
 
         def do_ingest() -> tuple[str, dict[str, Any]]:
             got = ingest(ws)
-            return got.summary(), {"accepted": got.accepted, "warnings": got.warnings,
+            return got.summary(seconds=False), {"accepted": got.accepted, "warnings": got.warnings,
                                    "rejected": got.rejected, "duplicates": got.duplicates,
                                    "changed": got.changed}
         _stage(result, log, "ingest", do_ingest)
@@ -156,7 +166,9 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
                 raise TpsError("สร้างรายงานไม่ครบ: " + "; ".join(got.failures[:3]),
                                f"{len(got.failures)} report file(s) failed: "
                                + "; ".join(got.failures[:3]))
-            return (f"{len(got.written)} files, {got.skipped} unchanged",
+            return (f"เขียน {len(got.written)} ไฟล์ · หน้ารายโครงการที่ไม่เปลี่ยน {got.skipped} "
+                    f"หน้า ({len(got.written)} files written, {got.skipped} project pages "
+                    "unchanged)",
                     {"report_files": len(got.written), "report_unchanged": got.skipped})
         _stage(result, log, "report", do_report)
 
@@ -172,7 +184,8 @@ def run_cycle(ws: Settings, *, as_of: dt.date | None = None, trigger: str = "man
                 if errors:
                     raise TpsError("ส่งอีเมลไม่สำเร็จบางฉบับ: " + "; ".join(errors[:3]),
                                    "some mail was not sent: " + "; ".join(errors[:3]))
-                return (f"{receipts.sent} receipts, {reminders.sent} reminders",
+                return (f"ใบตอบรับ {receipts.sent} ฉบับ · แจ้งเตือน {reminders.sent} ฉบับ "
+                        f"({receipts.sent} receipts, {reminders.sent} reminders)",
                         {"receipts_mailed": receipts.sent, "reminders_mailed": reminders.sent})
             _stage(result, log, "mail-out", mail_out)
 
