@@ -145,6 +145,12 @@ _define("layout-changed", "error", "read",
 _define("blank-row-skipped", "warning", "read",
         "ตาราง{label_th}: แถว {at_row} ว่าง ข้ามไปอ่านแถวถัดไป",
         "Table {label_en}: row {at_row} is blank and was skipped")
+_define("formula-without-value", "error", "read",
+        "{label_th}: ช่องนี้มีสูตรแต่ไม่มีค่าที่คำนวณเก็บไว้ กรุณาเปิดไฟล์ใน Excel แล้วบันทึกใหม่",
+        "{label_en}: the cell holds a formula without a saved value; open the file in Excel and save it again")
+_define("formula-error", "error", "read",
+        "{label_th}: สูตรในช่องนี้คำนวณได้ค่าผิดพลาด {value} กรุณาแก้สูตรหรือพิมพ์ค่าแทน",
+        "{label_en}: the formula in this cell gives the error {value}; fix it or type the value")
 _define("text-was-number", "warning", "read",
         "{label_th}: ช่องนี้ควรเป็นข้อความ แต่มี{kind_th} จึงบันทึกเป็น '{value}'",
         "{label_en}: text was expected but the cell holds a {kind_en}; stored as '{value}'")

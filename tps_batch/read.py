@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tps_batch import errors, thai
+from tps_batch import errors, formulas, thai
 from tps_batch import spec as spec_mod
 from tps_batch.errors import Finding
+from tps_batch.formulas import FormulaCell
 from tps_batch.spec import META_SHEET, TEMPLATE_ID, TYPE_NAMES, WorkbookSpec, choice_key, col_letter
 from tps_batch.textid import match_key
 
@@ -107,6 +108,10 @@ def convert(value: Any, typ: str, choices: tuple, place: Place | TableCell,
             findings: list[Finding], fiscal_year: int | None = None) -> Any:
     """One cell → its typed value (or None plus a finding)."""
     if is_blank(value):
+        return None
+    if isinstance(value, FormulaCell):  # a formula whose value was never saved, or an error
+        code = "formula-error" if value.error else "formula-without-value"
+        findings.append(place.finding(code, value=value.error or ""))
         return None
     if isinstance(value, float) and value.is_integer() and typ not in ("date",):
         value = int(value)
@@ -431,6 +436,7 @@ def read_submission(path: Path, *, fiscal_year: int | None = None, data: bytes |
                 return sub
             layout = layouts[sub.template_version]
             grids = sheet_grids(wb, [s for s, _ in layout.sheets])
+            formulas.mark(grids, path, data)
         finally:
             _close(wb)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a finding, not a crash

@@ -114,6 +114,11 @@ def _workbook_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], str]:
     return sheets, by_type.get("styles", [""])[0]
 
 
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part (for readers that look at a sheet's XML)."""
+    return _workbook_parts(zf)[0]
+
+
 def _vml_ids_in_use(zf: zipfile.ZipFile) -> set[int]:
     """The ``o:idmap`` blocks other VML parts own: each is 1024 shape ids, never shared."""
     used: set[int] = set()
