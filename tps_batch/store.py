@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from tps_batch import spec
+from tps_batch import indicator_spec, spec
 from tps_batch.errors import Finding, has_errors
 from tps_batch.read import Submission
 
@@ -58,6 +58,11 @@ submissions = sa.Table(
     sa.Column("receipt_path", sa.Text),
     sa.Column("annotated_path", sa.Text),
     sa.Column("receipt_done", sa.Boolean, nullable=False, default=False),
+    # which workbook: None = the project report; "indicator" = the indicator result report,
+    # whose current submission is per (fiscal year, group_name, round)
+    sa.Column("kind", sa.Text),
+    sa.Column("group_name", sa.Text, index=True),
+    sa.Column("round", sa.Text),
 )
 
 findings = sa.Table(
@@ -115,8 +120,20 @@ CONTENT_TABLES: dict[str, sa.Table] = {
     key: _content_table(key, [(c.key, c.type) for c in spec.stored_columns(key)])
     for key in spec.stored_tables()
 }
+#: The indicator result report's rows (one per indicator, per report of a group and round).
+indicator_results = sa.Table(
+    "indicator_results", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), index=True),
+    sa.Column("group_name", sa.Text, index=True),
+    sa.Column("round", sa.Text),
+    sa.Column("seq", sa.Integer),
+    *[sa.Column(c.key, _SQL_TYPES[c.type])
+      for c in spec.stored_columns("results", indicator_spec.LAYOUTS)],
+)
+INDICATOR_KIND = "indicator"
 #: Every table of submitted content, in export order.
-EXPORT_TABLES = ["submissions", "projects", *CONTENT_TABLES, "signoffs", "findings"]
+EXPORT_TABLES = ["submissions", "projects", *CONTENT_TABLES, "signoffs", "indicator_results",
+                 "findings"]
 
 
 def connect(url: str, *, migrate: bool = True) -> Engine:
@@ -172,7 +189,8 @@ def insert_many(conn: Connection, items: list[Incoming],
             "as_of": values.get("as_of"),
             "errors": sum(f.severity == "error" for f in sub.findings),
             "warnings": sum(f.severity == "warning" for f in sub.findings),
-            "is_current": False, "kept_path": None, "receipt_done": False})
+            "is_current": False, "kept_path": None, "receipt_done": False,
+            **_indicator_head(sub)})
     sids = [r[0] for r in conn.execute(
         submissions.insert().returning(submissions.c.id, sort_by_parameter_order=True), heads)]
     for sid, item, head in zip(sids, items, heads, strict=True):
@@ -184,19 +202,35 @@ def insert_many(conn: Connection, items: list[Incoming],
                      .values(kept_path=sa.bindparam("kp")),
                      [{"sid": h["id"], "kp": h["kept_path"]} for h in heads])
     rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in _COLUMNS}
-    stored = []
+    stored, reports = [], []
     for sid, item, head in zip(sids, items, heads, strict=True):
         sub = item.submission
         rows["findings"] += [(sid, f.code, f.severity, f.message_th, f.message_en, f.sheet,
                               f.cell, f.table, f.row, f.column) for f in sub.findings]
-        if head["status"] != "rejected":
+        if head["status"] == "rejected":
+            continue
+        if head["kind"] == INDICATOR_KIND:
+            rows["indicator_results"] += [
+                (sid, head["group_name"], head["round"], i + 1,
+                 *(r.get(k) for k in _COLUMNS["indicator_results"][4:]))
+                for i, r in enumerate(sub.tables.get("results", ()))]
+            reports.append((head["fiscal_year"], head["group_name"], head["round"]))
+        else:
             _content_rows(rows, sid, sub)
             stored.append((head["fiscal_year"], head["project_code"]))
     for name, batch in rows.items():
         if batch:
             _bulk_insert(conn, metadata.tables[name], _COLUMNS[name], batch)
     refresh_current(conn, stored)
+    refresh_current_reports(conn, reports)
     return heads
+
+
+def _indicator_head(sub: Submission) -> dict[str, Any]:
+    if not sub.is_indicator_report:
+        return {"kind": None, "group_name": None, "round": None}
+    return {"kind": INDICATOR_KIND, "group_name": sub.values.get("group"),
+            "round": sub.values.get("round")}
 
 
 _SEQ_KEYS = ("submission_id", "project_code", "seq")
@@ -207,6 +241,7 @@ _COLUMNS: dict[str, list[str]] = {
     "projects": ["submission_id", *(f.key for f in PROJECT_FIELDS)],
     "signoffs": [*_SEQ_KEYS, "role", "name", "position", "date"],
     **{key: [c.name for c in table.columns] for key, table in CONTENT_TABLES.items()},
+    "indicator_results": [c.name for c in indicator_results.columns],
 }
 _CONTENT_KEYS = {key: [c for c in cols if c not in _SEQ_KEYS] for key, cols in _COLUMNS.items()
                  if key in CONTENT_TABLES}
@@ -268,6 +303,35 @@ def refresh_current(conn: Connection, projects_: list[tuple[int, str | None]]) -
                                      s.c.status != "rejected")):
             if (r.fiscal_year, r.project_code) in wanted:
                 found.setdefault((r.fiscal_year, r.project_code), []).append(r)
+    updates = []
+    for group in found.values():
+        best = max(group, key=lambda r: (r.as_of or dt.date.min, r.received_at, r.id)).id
+        updates += [{"sid": r.id, "cur": r.id == best, "sup": None if r.id == best else best}
+                    for r in group]
+    if updates:
+        conn.execute(s.update().where(s.c.id == sa.bindparam("sid"))
+                     .values(is_current=sa.bindparam("cur"), superseded_by=sa.bindparam("sup")),
+                     updates)
+
+
+def refresh_current_reports(conn: Connection,
+                            reports: list[tuple[int, str | None, str | None]]) -> None:
+    """The current indicator result report of a (fiscal year, group, round) is its
+    accepted one with the latest (as-of date, received time, id): a resubmission
+    supersedes the whole report, as a project's does."""
+    wanted = {r for r in reports if r[1] and r[2]}
+    if not wanted:
+        return
+    s = submissions
+    found: dict[tuple[int, str, str], list[Any]] = {}
+    groups = sorted({g for _fy, g, _r in wanted})
+    for r in conn.execute(sa.select(s.c.id, s.c.fiscal_year, s.c.group_name, s.c.round,
+                                    s.c.as_of, s.c.received_at)
+                          .where(s.c.kind == INDICATOR_KIND, s.c.group_name.in_(groups),
+                                 s.c.status != "rejected")):
+        k = (r.fiscal_year, r.group_name, r.round)
+        if k in wanted:
+            found.setdefault(k, []).append(r)
     updates = []
     for group in found.values():
         best = max(group, key=lambda r: (r.as_of or dt.date.min, r.received_at, r.id)).id

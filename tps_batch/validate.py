@@ -220,6 +220,16 @@ def validate(sub: Submission, plan: Plan | None, *, fiscal_year: int,
     ``layout`` defaults to the one registered for the workbook's template version."""
     if not sub.readable:
         return []
+    if sub.is_indicator_report:
+        from tps_batch import indicator_spec
+        from tps_batch.indicator_intake import validate_results
+
+        layout = layout or indicator_spec.LAYOUTS.get(sub.template_version or "") \
+            or indicator_spec.SPEC
+        found = validate_results(sub, plan, fiscal_year=fiscal_year, received=received,
+                                 layout=layout)
+        sub.findings.extend(found)
+        return found
     layout = layout or spec.layout(sub.template_version) or spec.SPEC
     found: list[Finding] = []
     if plan is not None:
