@@ -186,11 +186,16 @@ def demo(directory: Path, seed: int, fiscal_year: int, force: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="JSON output")
-def spec(as_json: bool) -> None:
+@click.option("--template", "which", type=click.Choice(["project-report", "indicator-report"]),
+              default="project-report", show_default=True,
+              help="แบบรายงานโครงการ หรือแบบรายงานผลตามตัวชี้วัด / the project report or the "
+                   "indicator result report")
+def spec(as_json: bool, which: str) -> None:
     """แสดงโครงสร้างแบบรายงาน / Print the workbook spec (fields and tables)."""
+    from tps_batch import indicator_spec
     from tps_batch.spec import SPEC
 
-    data = SPEC.to_json()
+    data = (indicator_spec.SPEC if which == indicator_spec.SHORT_NAME else SPEC).to_json()
     if as_json:
         _json(data)
         return
