@@ -118,6 +118,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Warn when reached exceeds planned by this factor", minimum=1),
     Setting("due_soon_days", "int", 14, "แสดงว่าใกล้ถึงกำหนดเมื่อเหลือไม่เกินกี่วัน",
             "An indicator deadline this many days away or fewer shows as due soon", minimum=0),
+    Setting("indicator_margin_percent", "float", 10.0,
+            "ตัวชี้วัดเป็นไปตามแผนเมื่อผลไม่ต่ำกว่าเป้าหมายเฉลี่ยตามเวลาถึงรอบนั้น หักส่วนเผื่อร้อยละเท่านี้",
+            "An indicator is on track when its result is at least the target pro-rated to "
+            "its round's deadline, less this margin (%)", minimum=0),
     Setting("disbursement_target", "choice", "quarter-end",
             "เทียบการเบิกจ่ายกับเป้าหมายของไตรมาสที่วันที่ข้อมูลอยู่: quarter-end = เป้าหมาย ณ สิ้นไตรมาส, "
             "pro-rated = เฉลี่ยตามจำนวนวันที่ผ่านไปในไตรมาส",
