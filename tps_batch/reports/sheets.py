@@ -27,25 +27,38 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 def indicator_sheets(rows: list[dict[str, Any]]) -> list[XSheet]:
+    """Per framework: each indicator's target and latest result in its own unit, status
+    and trend (values are never added across indicators), then the counts by status."""
+    from tps_batch.indicator_status import STATUSES
+    from tps_batch.reports.indicators import framework_counts
+
     cols = [C("framework", "กรอบ", "Framework"), C("code", "รหัส", "Code"),
             C("name", "ตัวชี้วัด", "Indicator", width=50),
             C("owner_group", "กลุ่มที่รับผิดชอบ", "Owner group", width=36),
-            C("target", "ค่าเป้าหมาย", "Target"),
-            C("project_codes", "โครงการที่เกี่ยวข้อง", "Linked projects", width=30),
-            C("progress", "ความก้าวหน้า (%)", "Progress (%)", "percent"),
-            C("allocated", "งบประมาณ (บาท)", "Allocated (THB)", "money"),
-            C("disbursed", "เบิกจ่าย (บาท)", "Disbursed (THB)", "money"),
-            C("target_sum", "ค่าเป้าหมายรวม", "Target total", "int"),
-            C("achieved_sum", "ผลที่ได้รวม", "Achieved total", "int"),
+            C("owner_person", "ผู้รับผิดชอบ", "Responsible person", width=24),
+            C("unit", "หน่วยนับ", "Unit"),
+            C("target_text", "ค่าเป้าหมาย", "Target"),
+            C("result_text", "ผลล่าสุด", "Latest result"),
+            C("round", "รอบ", "Round"),
+            C("status_th", "สถานะ", "Status", width=20),
+            C("trend_text", "แนวโน้มตามรอบ", "Trend over rounds", width=36),
             C("deadline", "กำหนดส่ง", "Deadline", "date"),
-            C("deadline_status_th", "สถานะกำหนดส่ง", "Deadline status")]
+            C("reported_at", "วันที่ได้รับผล", "Reported at", "date"),
+            C("system", "ระบบที่รายงาน", "Reported to"),
+            C("entered_on", "วันที่บันทึกในระบบ", "Entered on", "date"),
+            C("project_codes", "โครงการที่เกี่ยวข้อง", "Linked projects", width=30),
+            C("progress", "ความก้าวหน้าโครงการ (%)", "Projects' progress (%)", "percent")]
     frameworks = list(dict.fromkeys(r["framework"] for r in rows))
+    shown = [{**r, "reported_at": r["reported_at"].date() if hasattr(r["reported_at"], "date")
+              else r["reported_at"]} for r in rows]
     sheets = [XSheet(f"ตัวชี้วัด {fw}", f"ตัวชี้วัดกรอบ {fw}", cols,
-                     [r for r in rows if r["framework"] == fw],
-                     charts=[XChart("bar", "ความก้าวหน้าของโครงการที่เกี่ยวข้อง (%)", "code",
-                                    ["progress"])])
-              for fw in frameworks]
-    return sheets or [XSheet("ตัวชี้วัด", "ตัวชี้วัด", cols, [])]
+                     [r for r in shown if r["framework"] == fw]) for fw in frameworks]
+    counts = [C("framework", "กรอบ", "Framework"),
+              C("indicators", "ตัวชี้วัด", "Indicators", "int"),
+              *(C(k, th, en, "int") for k, (th, en) in STATUSES.items())]
+    sheets.append(XSheet("สรุปตามกรอบ", "จำนวนตัวชี้วัดตามสถานะ แยกตามกรอบ", counts,
+                         framework_counts(rows), totals=["indicators", *STATUSES]))
+    return sheets
 
 
 def overdue_sheets(frame: Any) -> list[XSheet]:
