@@ -30,7 +30,12 @@ from tps_batch.reports import charts
 from tps_batch.reports.completeness import completeness_json, completeness_rows
 from tps_batch.reports.data import ReportData, default_as_of, load
 from tps_batch.reports.document import annual_document
-from tps_batch.reports.indicators import indicator_rows
+from tps_batch.reports.indicators import (
+    framework_counts,
+    indicator_rows,
+    indicators_json,
+    load_results,
+)
 from tps_batch.reports.navigation import project_rows
 from tps_batch.reports.overdue import KINDS, overdue_json, overdue_rows
 from tps_batch.reports.project import project_context
@@ -448,9 +453,13 @@ def _dashboard_page(ctx: RunContext) -> dict[str, Any]:
 
 register(Report(
     "indicators", "สรุปผลตามตัวชี้วัด", "Indicator summary",
-    rows=lambda ctx: indicator_rows(ctx.data), template="indicators.html",
-    page=lambda ctx: {"frameworks": _by_framework(ctx.rows("indicators"))},
-    sheets=lambda ctx: indicator_sheets(ctx.rows("indicators"))))
+    rows=lambda ctx: indicator_rows(
+        ctx.data, load_results(ctx.ws.db_url, ctx.data),
+        margin_percent=ctx.ws.indicator_margin_percent), template="indicators.html",
+    page=lambda ctx: {"frameworks": _by_framework(ctx.rows("indicators")),
+                      "counts": framework_counts(ctx.rows("indicators"))},
+    sheets=lambda ctx: indicator_sheets(ctx.rows("indicators")),
+    json=lambda ctx: indicators_json(ctx.rows("indicators"))))
 register(Report(
     "overdue", "รายการที่เลยกำหนด", "Overdue list",
     rows=lambda ctx: overdue_rows(ctx.data, ctx.rows("indicators")), template="overdue.html",
