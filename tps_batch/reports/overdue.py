@@ -80,8 +80,8 @@ def overdue_rows(data: ReportData,
         if ind["deadline_status"] == "missed":
             rows.append(_row("indicator-overdue", ind["owner_group"], ind["owner_head"],
                              ind["deadline"], as_of, code=f"{ind['framework']} {ind['code']}",
-                             name=ind["name"], item="รายงานตัวชี้วัด",
-                             detail=f"{ind['reported']}/{ind['linked']} โครงการรายงานแล้ว"))
+                             name=ind["name"], item="รายงานผลตัวชี้วัด",
+                             detail=f"{ind['round']}: ยังไม่รายงานผล"))
     # groups and people in Thai dictionary order, the longest overdue first
     rows.sort(key=lambda r: (thai.sort_key(r["group"]), thai.sort_key(r["person"]),
                              -r["days_overdue"], r["kind"], r["project_code"],
