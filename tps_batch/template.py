@@ -43,7 +43,13 @@ class _Formats:
                                       "align": "center"})
         inp = {**base, "locked": False, "border": 1, "border_color": "#BFBFBF",
                "bg_color": "#FFFDE7"}
-        self.by_type = {
+        self.by_type = self._typed(wb, inp)
+        # prefilled from the plan, not to be changed (e.g. an indicator's code and target)
+        self.fixed = self._typed(wb, {**inp, "locked": True, "bg_color": "#EDEDED"})
+
+    @staticmethod
+    def _typed(wb: Any, inp: dict[str, Any]) -> dict[str, Any]:
+        return {
             "text": wb.add_format({**inp, "text_wrap": True}),
             "longtext": wb.add_format({**inp, "text_wrap": True}),
             "choice": wb.add_format(inp),
@@ -81,9 +87,11 @@ def _validation(typ: str, choices: tuple[Choice, ...], label_th: str, help_th: s
     return out
 
 
-def _write_value(ws: Any, row: int, col: int, value: Any, typ: str, fmts: _Formats) -> None:
-    """Write one input cell with a typed writer (0-based row/col)."""
-    fmt = fmts.by_type[typ]
+def _write_value(ws: Any, row: int, col: int, value: Any, typ: str, fmts: _Formats,
+                 fixed: bool = False) -> None:
+    """Write one input cell with a typed writer (0-based row/col); ``fixed``: locked."""
+    formats = fmts.fixed if fixed else fmts.by_type
+    fmt = formats[typ]
     if value is None or value == "":
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
@@ -91,7 +99,7 @@ def _write_value(ws: Any, row: int, col: int, value: Any, typ: str, fmts: _Forma
     elif isinstance(value, (dt.date, dt.datetime)):
         if not isinstance(value, dt.datetime):
             value = dt.datetime(value.year, value.month, value.day)
-        ws.write_datetime(row, col, value, fmts.by_type["date"])
+        ws.write_datetime(row, col, value, formats["date"])
     elif isinstance(value, (int, float)):
         ws.write_number(row, col, value, fmt)
     else:
@@ -120,7 +128,8 @@ def _header_sheet(ws: Any, spec: WorkbookSpec, sheet: str, values: Mapping[str, 
 
 
 def _table(ws: Any, table: Table, rows: list[Mapping[str, Any]], fmts: _Formats,
-           extra_choices: Mapping[str, list[str]], spare_rows: int | None) -> None:
+           extra_choices: Mapping[str, list[str]], spare_rows: int | None,
+           locked: frozenset[str] = frozenset()) -> None:
     c0 = table.first_col
     ws.write_string(table.title_row - 1, c0, f"{table.label_th} ({table.label_en})", fmts.title)
     if table.help_th:
@@ -139,7 +148,8 @@ def _table(ws: Any, table: Table, rows: list[Mapping[str, Any]], fmts: _Formats,
         formatted = last if spare_rows is None else min(last, first + len(rows) + spare_rows)
         for r in range(first, formatted + 1):
             value = rows[r - first].get(col.key) if r - first < len(rows) else None
-            _write_value(ws, r, c, value, col.type, fmts)
+            _write_value(ws, r, c, value, col.type, fmts,
+                         r - first < len(rows) and f"{table.key}.{col.key}" in locked)
         ws.data_validation(first, c, last, c, _validation(
             col.type, col.choices, col.label_th, col.help_th,
             extra_choices.get(f"{table.key}.{col.key}", ())))
@@ -149,7 +159,9 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
                    tables: Mapping[str, list[Mapping[str, Any]]] | None = None,
                    extra_choices: Mapping[str, list[str]] | None = None,
                    spec: WorkbookSpec | None = None, version: str | None = None,
-                   protect: bool = True, spare_rows: int | None = None) -> Path:
+                   protect: bool = True, spare_rows: int | None = None,
+                   locked: Iterable[str] = (),
+                   title: tuple[str, str] = (TITLE_TH, TITLE_EN)) -> Path:
     """Write a standard workbook (blank when ``values``/``tables`` are empty), atomically.
 
     The layout is ``spec`` if given, else the one registered for ``version`` (default: the
@@ -158,6 +170,8 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
     ``extra_choices`` adds dropdowns to free-text columns from the plan, keyed
     ``"table.column"`` (e.g. the indicator frameworks of this year's plan).
     ``spare_rows`` limits the formatted blank rows after the data (None: up to max_rows).
+    ``locked``: ``"table.column"`` cells prefilled here that the clerk may not change.
+    ``title``: the workbook's Thai and English title (the project report's by default).
     """
     values, tables, extra_choices = values or {}, tables or {}, extra_choices or {}
     if spec is None:
@@ -166,7 +180,7 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
     path = Path(path)
     with atomic_path(path) as tmp:
         wb = new_workbook(tmp)
-        wb.set_properties({"title": TITLE_TH, "subject": TITLE_EN, "author": "TPS batch",
+        wb.set_properties({"title": title[0], "subject": title[1], "author": "TPS batch",
                            "comments": f"{spec.template_id} {stamp}"})
         fmts = _Formats(wb)
         for sheet, _title_en in spec.sheets:
@@ -176,13 +190,13 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
             ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
             ws.set_footer("&Cหน้า &P / &N")
             if spec.fields_on(sheet):
-                ws.write_string(0, 0, f"{TITLE_TH} ({TITLE_EN})", fmts.title)
+                ws.write_string(0, 0, f"{title[0]} ({title[1]})", fmts.title)
                 _header_sheet(ws, spec, sheet, values, fmts)
             else:
                 ws.set_landscape()
             for table in spec.tables_on(sheet):
                 _table(ws, table, list(tables.get(table.key, [])), fmts, extra_choices,
-                       spare_rows)
+                       spare_rows, frozenset(locked))
             if spec.tables_on(sheet) and not spec.fields_on(sheet):
                 first = min(t.header_row for t in spec.tables_on(sheet))
                 ws.freeze_panes(first + 1, 0)
