@@ -96,4 +96,36 @@ def write_templates(ws: Settings, *, blank: bool = False, out: Path | None = Non
         paths.append(write_workbook(out / name, values=values,
                                     tables={"budget": budget, "indicators": indicators},
                                     extra_choices=extra))
+    return paths + write_indicator_templates(plan, fy, out / INDICATOR_FOLDER)
+
+
+#: where ``tps template`` puts the indicator result reports, beside the project workbooks
+INDICATOR_FOLDER = "ตัวชี้วัด"
+
+
+def write_indicator_templates(plan: Plan, fiscal_year: int, out: Path) -> list[Path]:
+    """One indicator result report per owner group per round, prefilled with the group's
+    indicators due in that round (code, name and target locked)."""
+    from tps_batch import indicator_spec
+    from tps_batch.indicator_catalog import key, rounds_of, target_of
+
+    due: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for row in plan.indicators(fiscal_year):
+        group = plan.canonical_group(row["owner_group"]) or row["owner_group"]
+        for rnd in rounds_of(plan, row):
+            target = row.get("target") or target_of(row)
+            unit = row.get("unit") or ""
+            due.setdefault((group, rnd.name), []).append({
+                "code": key(row["framework"], row["code"]), "name": row["name"],
+                "target": f"{target:g}" if isinstance(target, float) else target,
+                **({"target": f"{target:g} {unit}"} if isinstance(target, float) and unit
+                   else {})})
+    paths = []
+    for (group, rnd), rows in due.items():
+        values = {"fiscal_year": fiscal_year, "group": group, "round": rnd}
+        name = f"{safe_name(group, 60)}_{safe_name(rnd, 30)}.xlsx"
+        paths.append(write_workbook(
+            out / name, values=values, tables={"results": rows}, spec=indicator_spec.SPEC,
+            locked=[f"results.{c}" for c in indicator_spec.PREFILLED],
+            title=("แบบรายงานผลการดำเนินงานตามตัวชี้วัด", "Indicator result report")))
     return paths
