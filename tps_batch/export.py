@@ -47,6 +47,14 @@ def _spec_columns(name: str) -> list[tuple[str, str, str, str]]:
     if name in spec.stored_tables():
         return [*links, *((c.key, c.label_th, c.label_en, c.type)
                           for c in spec.stored_columns(name))]
+    if name == "indicator_results":  # the indicator result report's rows
+        from tps_batch import indicator_spec
+
+        head = {f.key: f for f in indicator_spec.SPEC.fields}
+        return [links[0], *((k, head[f].label_th, head[f].label_en, "text")
+                            for k, f in (("group_name", "group"), ("round", "round"))),
+                links[2], *((c.key, c.label_th, c.label_en, c.type)
+                            for c in spec.stored_columns("results", indicator_spec.LAYOUTS))]
     return []
 
 
