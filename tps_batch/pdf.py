@@ -39,7 +39,7 @@ DEFAULT_ENGINE = "chromium"
 PRINT_CSS = "print.css"
 DATA_URL_LIMIT = 1 << 20  # bytes of a data: image; bigger ones are refused
 
-__all__ = ["ENGINES", "Job", "available", "render_many", "render_pdf"]
+__all__ = ["ENGINES", "Job", "available", "render_many", "render_pdf", "start_session"]
 
 _WEASY_HINT = (
     "ยังไม่ได้ติดตั้ง WeasyPrint (รุ่น 68 ขึ้นไป): ใช้คำสั่ง pip install 'tps-batch[pdf]' "
@@ -92,20 +92,45 @@ def render_many(jobs: Sequence[Job], *, engine: str = DEFAULT_ENGINE,
 
     An unknown or missing engine raises at once: no job could succeed.
     """
+    if not jobs:
+        return []
+    session = start_session(engine, progress)
+    for job in jobs:
+        session.submit(job)
+    return session.close()
+
+
+def start_session(engine: str = DEFAULT_ENGINE, progress: ProgressFn | None = None) -> Any:
+    """A print session: ``submit(job)`` as documents are written, ``close()`` for the
+    per-job results. Chromium starts its browser at once and prints while the caller goes
+    on; WeasyPrint prints one after the other at ``close()``. Raises if ``engine`` is
+    unknown or missing here."""
     _check(engine)
     if engine == "chromium":
-        return pdf_chromium.print_jobs(jobs, progress=progress)
-    results: list[TpsError | None] = []
-    for n, job in enumerate(jobs, 1):
-        try:
-            with atomic_path(job.out) as tmp:
-                _weasyprint(job.html, tmp, (job.office, job.title, job.as_of))
-            results.append(None)
-        except TpsError as exc:
-            results.append(exc)
-        if progress is not None:
-            progress(n, len(jobs))
-    return results
+        return pdf_chromium.PrintSession(progress=progress)
+    return _WeasySession(progress)
+
+
+class _WeasySession:
+    def __init__(self, progress: ProgressFn | None) -> None:
+        self.jobs: list[Job] = []
+        self.progress = progress
+
+    def submit(self, job: Job) -> None:
+        self.jobs.append(job)
+
+    def close(self) -> list[TpsError | None]:
+        results: list[TpsError | None] = []
+        for n, job in enumerate(self.jobs, 1):
+            try:
+                with atomic_path(job.out) as tmp:
+                    _weasyprint(job.html, tmp, (job.office, job.title, job.as_of))
+                results.append(None)
+            except TpsError as exc:
+                results.append(exc)
+            if self.progress is not None:
+                self.progress(n, len(self.jobs))
+        return results
 
 
 # --- shared page furniture ---------------------------------------------------------------

@@ -25,9 +25,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import queue
 import shutil
 import socket
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -192,16 +194,121 @@ def print_jobs(jobs: Sequence[Job], *, workers: int | None = None,
     """
     if not jobs:
         return []
-    check()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    return asyncio.run(_print_all(list(jobs), workers, progress))
+    session = PrintSession(workers=workers, progress=progress)
+    for job in jobs:
+        session.submit(job)
+    return session.close()
 
 
-def _longest_first(jobs: list[Job]) -> list[int]:
-    """Print order: the biggest documents first, so the annual report does not start last
-    and hold the run up while the other tabs sit idle."""
-    return sorted(range(len(jobs)),
-                  key=lambda i: -(len(jobs[i].html) * (3 if jobs[i].revise else 1)))
+def _weight(job: Job) -> int:
+    """Print order: the biggest documents first, so the annual report (printed twice) does
+    not start last and hold the run up while the other tabs sit idle."""
+    return len(job.html) * (3 if job.revise else 1)
+
+
+class PrintSession:
+    """One browser for a whole run, started at once in its own thread: documents are
+    submitted as the report run writes them and print in parallel tabs (one per CPU,
+    biggest waiting document first) while Python goes on with the next report.
+
+    ``close()`` waits for every document and returns, per submitted job in order, None or
+    its error; a browser that cannot start fails every job with the install hint.
+    """
+
+    def __init__(self, *, workers: int | None = None,
+                 progress: ProgressFn | None = None) -> None:
+        check()
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.progress = progress
+        self.jobs: list[Job] = []
+        self.results: list[TpsError | None] = []
+        self._waiting: queue.PriorityQueue[tuple[int, int]] = queue.PriorityQueue()
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._done = 0
+        self._failure: TpsError | None = None
+        self._thread = threading.Thread(target=self._run, name="tps-pdf", daemon=True)
+        if progress is not None:
+            progress(0, 0)  # the line appears while the browser starts
+        self._thread.start()
+
+    def submit(self, job: Job) -> None:
+        with self._lock:
+            index = len(self.jobs)
+            self.jobs.append(job)
+            self.results.append(None)
+        self._waiting.put((-_weight(job), index))
+
+    def close(self) -> list[TpsError | None]:
+        self._closed.set()
+        self._thread.join()
+        if self._failure is not None:
+            return [self._failure] * len(self.jobs)
+        return list(self.results)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except TpsError as exc:
+            self._failure = exc
+        except Exception as exc:  # noqa: BLE001 - reported per job, never a traceback
+            self._failure = _as_error(exc)
+
+    def _next(self) -> int | None:
+        """The next waiting job's index; None once the run is closed and nothing waits."""
+        try:
+            return self._waiting.get_nowait()[1]
+        except queue.Empty:
+            return -1 if not self._closed.is_set() else None
+
+    def _tick(self) -> None:
+        with self._lock:
+            self._done += 1
+            done, total = self._done, len(self.jobs)
+        if self.progress is not None:
+            self.progress(done, max(total, done))
+
+    async def _serve(self) -> None:
+        from playwright.async_api import async_playwright
+
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead:
+            dead.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
+            async with async_playwright() as pw:
+                try:
+                    browser = await pw.chromium.launch(
+                        **_launch_options(dead.getsockname()[1]))
+                except Exception as exc:  # a broken or wrong browser: one clear error
+                    raise TpsError(
+                        f"เปิด Chromium ไม่สำเร็จ: {_first_line(exc)} — {INSTALL_HINT[0]}",
+                        f"Chromium could not start: {_first_line(exc)}. {INSTALL_HINT[1]}",
+                    ) from exc
+                try:
+                    context = await browser.new_context(
+                        java_script_enabled=False, offline=True, service_workers="block",
+                        accept_downloads=False, bypass_csp=False)
+                    await context.route("**/*", lambda route: route.abort("blockedbyclient"))
+                    await asyncio.gather(*(self._worker(context)
+                                           for _ in range(self.workers)))
+                finally:
+                    await browser.close()
+
+    async def _worker(self, context: object) -> None:
+        page = None
+        while (i := self._next()) is not None:
+            if i < 0:  # nothing waiting yet: the run is still writing its reports
+                await asyncio.sleep(0.01)
+                continue
+            if page is None:
+                page = await context.new_page()  # type: ignore[attr-defined]
+            try:
+                await asyncio.wait_for(_print_one(page, self.jobs[i]), PAGE_TIMEOUT)
+            except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run
+                self.results[i] = _as_error(exc)
+                await page.close()
+                page = None
+            self._tick()
+        if page is not None:
+            await page.close()
 
 
 def _launch_options(dead_port: int) -> dict[str, object]:
@@ -213,54 +320,6 @@ def _launch_options(dead_port: int) -> dict[str, object]:
     }
     opts["channel" if kind == "channel" else "executable_path"] = value
     return opts
-
-
-async def _print_all(jobs: list[Job], workers: int,
-                     progress: ProgressFn | None) -> list[TpsError | None]:
-    from playwright.async_api import async_playwright
-
-    results: list[TpsError | None] = [None] * len(jobs)
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in _longest_first(jobs):
-        queue.put_nowait(i)
-    done = 0
-    if progress is not None:
-        progress(0, len(jobs))  # the line appears while the browser starts
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead:
-        dead.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
-        async with async_playwright() as pw:
-            try:
-                browser = await pw.chromium.launch(**_launch_options(dead.getsockname()[1]))
-            except Exception as exc:  # a broken or wrong browser: one clear error
-                raise TpsError(f"เปิด Chromium ไม่สำเร็จ: {_first_line(exc)} — {INSTALL_HINT[0]}",
-                               f"Chromium could not start: {_first_line(exc)}. "
-                               f"{INSTALL_HINT[1]}") from exc
-            try:
-                context = await browser.new_context(
-                    java_script_enabled=False, offline=True, service_workers="block",
-                    accept_downloads=False, bypass_csp=False)
-                await context.route("**/*", lambda route: route.abort("blockedbyclient"))
-
-                async def worker() -> None:
-                    nonlocal done
-                    page = await context.new_page()
-                    while not queue.empty():
-                        i = queue.get_nowait()
-                        try:
-                            await asyncio.wait_for(_print_one(page, jobs[i]), PAGE_TIMEOUT)
-                        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run
-                            results[i] = _as_error(exc)
-                            await page.close()
-                            page = await context.new_page()
-                        done += 1
-                        if progress is not None:
-                            progress(done, len(jobs))
-                    await page.close()
-
-                await asyncio.gather(*(worker() for _ in range(workers)))
-            finally:
-                await browser.close()
-    return results
 
 
 async def _print_one(page: object, job: Job) -> None:

@@ -103,7 +103,10 @@ class _Writer:
                  out: Path):
         self.ws, self.data, self.formats, self.result = ws, data, formats, result
         self.out = out
-        self.jobs: list[tuple[Any, Any]] = []  # (pdf.Job, on_done) printed by flush()
+        self.jobs: list[tuple[Any, Any]] = []  # (pdf.Job, on_done), in submission order
+        self.session: Any = None  # the print session, started with the first PDF
+        self.engine_error: TpsError | None = None
+        self.progress: Any = None
         self.finish: list[Any] = []  # called after flush (the per-project cache is saved)
         self.base = {"office_name": data.office_name, "fiscal_year": data.fiscal_year,
                      "as_of": data.as_of, "as_of_text": data.as_of_text, "pdf": False,
@@ -124,8 +127,9 @@ class _Writer:
 
     def pdf(self, template: str | Path, path: Path, title: str, ctx: dict[str, Any],
             on_done: Any = None) -> None:
-        """Queue one PDF; :meth:`flush` prints the queue with one browser, in parallel.
-        ``on_done()`` runs once the PDF is written (the per-project cache records it)."""
+        """Hand one PDF to the run's print session, which prints it (one browser, tabs in
+        parallel) while the run goes on; :meth:`flush` waits for all. ``on_done()`` runs
+        once the PDF is written (the per-project cache records it)."""
         from tps_batch.pdf import Job
         from tps_batch.reports.document import toc_outline, toc_reviser
 
@@ -141,19 +145,23 @@ class _Writer:
                                      ctx["toc"])
             job.finish = toc_outline(ctx["toc"], ctx.get("toc_sections", ()))
         self.jobs.append((job, on_done))
+        if self.session is None and self.engine_error is None:
+            from tps_batch.pdf import start_session
 
-    def flush(self, progress: Any = None) -> None:
-        """Print every queued PDF; a failed one is listed in ``failures``, never fatal."""
-        from tps_batch.pdf import render_many
+            try:
+                self.session = start_session(self.ws.pdf_engine, self.progress)
+            except TpsError as exc:  # no engine here: every PDF fails with the same hint
+                self.engine_error = exc
+        if self.session is not None:
+            self.session.submit(job)
 
+    def flush(self) -> None:
+        """Wait for every PDF handed over; a failed one is listed in ``failures``."""
         jobs, self.jobs = self.jobs, []
+        session, self.session = self.session, None
         if not jobs:
             return
-        try:
-            errors = render_many([j for j, _ in jobs], engine=self.ws.pdf_engine,
-                                 progress=progress)
-        except TpsError as exc:  # no engine here: every PDF fails with the same hint
-            errors = [exc] * len(jobs)
+        errors = session.close() if session is not None else [self.engine_error] * len(jobs)
         for (job, on_done), exc in zip(jobs, errors, strict=True):
             if exc is not None:
                 self.result.failures.append(f"{job.out.name}: {exc.message_th} "
@@ -203,8 +211,9 @@ def generate(ws: Settings, *, as_of: dt.date | None = None,
              progress: Any = "auto") -> ReportResult:
     """Write the reports named in ``only`` (default: all) under ``output/<fiscal year>/``.
 
-    PDFs are printed last, all at once (one browser, pages in parallel); ``progress``
-    (``progress(done, total)``) follows them: "auto" draws a line on a terminal only.
+    PDFs print while the run goes on (one browser started with the first, tabs in
+    parallel) and the run waits for them at the end; ``progress`` (``progress(done,
+    total)``) follows them: "auto" draws a line on a terminal only.
 
     ``as_of`` defaults to min(today, the fiscal year's end). An as-of before that of the
     reports in ``output/<fiscal year>/`` writes to ``output/<fiscal year>/as-of-<ISO
@@ -219,9 +228,12 @@ def generate(ws: Settings, *, as_of: dt.date | None = None,
     ctx = RunContext(ws, data, out, result.computed)
     # JSON is always written: other tools read it, and it is what the pages show
     w = _Writer(ws, data, set(formats) | {"json"}, result, ctx.out)
-    for report in wanted:
-        w.report(report, ctx)
-    w.flush(terminal_progress() if progress == "auto" else progress)
+    w.progress = terminal_progress() if progress == "auto" else progress
+    try:
+        for report in wanted:
+            w.report(report, ctx)
+    finally:  # the browser never outlives the run, whatever stopped it
+        w.flush()
     for finish in w.finish:
         finish()
     if out == ws.output_dir:
