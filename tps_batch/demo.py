@@ -74,6 +74,22 @@ class DemoManifest:
         return json.loads(json.dumps(asdict(self), default=str, ensure_ascii=False))
 
 
+
+#: how each framework's indicators are measured and where they are reported
+_LEVELS = "ปรับปรุง;พอใช้;ดี;ดีมาก;ดีเยี่ยม"
+_PA_LEVELS = "ระดับ 1;ระดับ 2;ระดับ 3;ระดับ 4;ระดับ 5"
+
+
+def _indicator_kind(framework: str, target: str) -> dict[str, Any]:
+    if framework == "ITA":
+        return {"kind": "ใช่/ไม่ใช่", "system": "ITA"}
+    if framework == "ESA-STD":
+        return {"kind": "ระดับ", "scale": _LEVELS, "target": target.removeprefix("ระดับ"),
+                "system": "e-MES"}
+    if framework == "PA" and target.startswith("ระดับ"):
+        return {"kind": "ระดับ", "scale": _PA_LEVELS, "system": "KRS"}
+    return {"kind": "ร้อยละ", "unit": "ร้อยละ", "system": "KRS" if framework == "PA" else "OBEC"}
+
 def _office(rng: random.Random) -> dict[str, Any]:
     """Groups with their heads and staff, a deputy director and the indicator names."""
     pairs = [(f, s) for f in FIRST_NAMES for s in LAST_NAMES]
@@ -246,7 +262,8 @@ def _plan_rows(projects: list[dict[str, Any]], office: dict[str, Any], fy: int,
                         "owner_group": groups[g]["name"], "target": target,
                         "target_value": int(value) if value else None,
                         "deadline": min(as_of + dt.timedelta(10), fy_end) if when == "soon"
-                        else dt.date(fy - 543 - (when >= "10"), int(when[:2]), int(when[3:]))}
+                        else dt.date(fy - 543 - (when >= "10"), int(when[:2]), int(when[3:])),
+                        "owner": groups[g]["head"], **_indicator_kind(fw, target)}
                        for fw, code, g, when, target, value, name in INDICATORS],
         "calendar": [{"fiscal_year": fy, "period": thai.quarter_label(q),
                       "kind": "รายงานความก้าวหน้า", "period_end": thai.quarter_bounds(fy, q)[1],
