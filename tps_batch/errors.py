@@ -219,36 +219,36 @@ _define("spending-differs-from-disbursed", "warning", "validate",
         "Activities spent {spent} THB in total but the budget shows {disbursed} THB disbursed, "
         "more than {tolerance}% apart")
 
-# --- indicator result report (แบบรายงานผลการดำเนินงานตามตัวชี้วัด) ---------------------------
-_define("indicator-not-in-plan", "error", "validate",
+# --- indicator result report: its own stage (a case each in tests/test_indicator_intake.py) ---
+_define("indicator-not-in-plan", "error", "indicator",
         "ไม่พบตัวชี้วัด '{value}' ในแผนปี {fiscal_year} (ใช้รูปแบบ กรอบ:รหัส เช่น ITA:O16)",
         "Indicator '{value}' is not in the plan's catalog for FY {fiscal_year} "
         "(write framework:code, e.g. ITA:O16)")
-_define("indicator-other-group", "error", "validate",
+_define("indicator-other-group", "error", "indicator",
         "ตัวชี้วัด {value} เป็นของ {owner_group} ไม่ใช่ {group}",
         "Indicator {value} belongs to {owner_group}, not {group}")
-_define("indicator-not-due", "error", "validate",
+_define("indicator-not-due", "error", "indicator",
         "ตัวชี้วัด {value} ไม่ต้องรายงานใน{round} (รอบของตัวชี้วัดนี้: {rounds})",
         "Indicator {value} is not reported in the round {round} (its rounds: {rounds})")
-_define("indicator-unknown-round", "error", "validate",
+_define("indicator-unknown-round", "error", "indicator",
         "ไม่พบรอบการรายงาน '{value}' ในปฏิทินของแผนปี {fiscal_year} (มี: {rounds})",
         "Reporting round '{value}' is not in the plan's calendar for FY {fiscal_year} "
         "(known: {rounds})")
-_define("indicator-duplicate", "error", "validate",
+_define("indicator-duplicate", "error", "indicator",
         "ตัวชี้วัด {value} กรอกซ้ำกับแถว {first_row}", "Indicator {value} repeats row {first_row}")
-_define("indicator-no-result", "warning", "validate",
+_define("indicator-no-result", "warning", "indicator",
         "{label_th}: ยังไม่ได้กรอกผลของตัวชี้วัด {value} (นับเป็นยังไม่รายงานผล)",
         "{label_en}: no result entered for indicator {value} (counts as not reported)")
-_define("indicator-wrong-kind", "error", "validate",
+_define("indicator-wrong-kind", "error", "indicator",
         "{label_th}: ตัวชี้วัด {value} วัดเป็น{kind_th} กรุณากรอกในช่อง{column_th}",
         "{label_en}: indicator {value} is measured as {kind_en}; fill in the column {column_en}")
-_define("indicator-level-off-scale", "error", "validate",
+_define("indicator-level-off-scale", "error", "indicator",
         "{label_th}: '{value}' ไม่ใช่ระดับของตัวชี้วัดนี้ (ระดับที่ใช้ได้: {scale})",
         "{label_en}: '{value}' is not a level of this indicator (levels: {scale})")
-_define("indicator-percent-out-of-range", "error", "validate",
+_define("indicator-percent-out-of-range", "error", "indicator",
         "{label_th}: ร้อยละ {value} ต้องอยู่ระหว่าง 0 ถึง 100",
         "{label_en}: percentage {value} must be between 0 and 100")
-_define("indicator-entered-in-future", "error", "validate",
+_define("indicator-entered-in-future", "error", "indicator",
         "{label_th}: วันที่บันทึกในระบบ {value} อยู่หลังวันที่ได้รับไฟล์ {received}",
         "{label_en}: entered on {value}, after the file was received ({received})")
 
@@ -343,7 +343,7 @@ def catalog_markdown() -> str:
         "Generated from `tps_batch/errors.py` by `tps errors --markdown`; do not edit by hand.",
         "",
     ]
-    for stage in ("guard", "read", "validate", "plan"):
+    for stage in ("guard", "read", "validate", "indicator", "plan"):
         lines += [f"## {stage}", "", "| code | severity | ไทย | English |", "|---|---|---|---|"]
         for kind in CATALOG.values():
             if kind.stage == stage:
