@@ -14,8 +14,9 @@ Isolation (the HTML carries text from user workbooks):
 - the browser's proxy is a loopback port we hold bound but never listen on, loopback
   included (``<-loopback>``), so even a preconnect or DNS prefetch that skips the route
   handler reaches nothing;
-- Sarabun comes from the ``fontpkg-sarabun`` package as ``data:`` URLs, the only outside
-  bytes a page gets; every page has a time limit.
+- Sarabun comes from the ``fontpkg-sarabun`` package: on Linux the browser alone is given
+  its folder through a fontconfig file and pages name it (decoded once a run, not once a
+  page); elsewhere as ``data:`` URLs. Every page has a time limit.
 
 One browser per run; pages print in parallel, one tab per CPU.
 """
@@ -29,10 +30,12 @@ import queue
 import shutil
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape as html_escape
 from pathlib import Path
 
 from tps_batch.atomic import atomic_write
@@ -165,18 +168,42 @@ def font_files() -> list[Path]:
     return list(_font_files().values())
 
 
+_LOCAL_NAMES = {"400": ("Sarabun Regular", "Sarabun-Regular"),
+                "700": ("Sarabun Bold", "Sarabun-Bold")}
+
+
 @lru_cache(maxsize=2)
-def font_face_css(bold: bool = True) -> str:
-    """``@font-face`` rules with the font bytes inline: no request ever fetches a font."""
+def font_face_css(local: bool = False) -> str:
+    """``@font-face`` rules for Sarabun: the font bytes inline (no request ever fetches a
+    font), or, where the browser was given the package's font folder through fontconfig
+    (:func:`_fontconfig`), the font by name, which it then decodes once, not per page."""
     rules = []
     for weight, path in _font_files().items():
-        if weight == "700" and not bold:
-            continue
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        if local:
+            src = ", ".join(f"local({name!r})" for name in _LOCAL_NAMES[weight])
+        else:
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            src = f"url(data:font/ttf;base64,{data}) format('truetype')"
         rules.append(f"@font-face {{ font-family: {FONT_FAMILY!r}; font-weight: {weight}; "
-                     f"font-style: normal; size-adjust: {SIZE_ADJUST}; "
-                     f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}")
+                     f"font-style: normal; size-adjust: {SIZE_ADJUST}; src: {src}; }}")
     return "\n".join(rules)
+
+
+def _fontconfig(folder: Path) -> dict[str, str]:
+    """On Linux: a fontconfig file in ``folder`` that adds Sarabun's folder to the system's
+    fonts, for the browser alone (``FONTCONFIG_FILE``); {} elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return {}
+    fonts = {p.parent for p in _font_files().values()}
+    system = Path("/etc/fonts/fonts.conf")
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        + (f"<include ignore_missing=\"yes\">{system}</include>\n" if system.is_file() else "")
+        + "".join(f"<dir>{html_escape(str(d))}</dir>\n" for d in sorted(fonts))
+        + f"<cachedir>{html_escape(str(folder / 'cache'))}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8")
+    return {"FONTCONFIG_FILE": str(conf)}
 
 
 
@@ -227,6 +254,7 @@ class PrintSession:
         self._lock = threading.Lock()
         self._done = 0
         self._failure: TpsError | None = None
+        self.font_css = ""  # set once the browser starts (by name or inline)
         self._thread = threading.Thread(target=self._run, name="tps-pdf", daemon=True)
         if progress is not None:
             progress(0, 0)  # the line appears while the browser starts
@@ -271,12 +299,15 @@ class PrintSession:
     async def _serve(self) -> None:
         from playwright.async_api import async_playwright
 
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dead, \
+                tempfile.TemporaryDirectory(prefix="tps-pdf-") as scratch:
             dead.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
+            env = _fontconfig(Path(scratch))
+            self.font_css = font_face_css(local=bool(env))
             async with async_playwright() as pw:
                 try:
                     browser = await pw.chromium.launch(
-                        **_launch_options(dead.getsockname()[1]))
+                        **_launch_options(dead.getsockname()[1], env))
                 except Exception as exc:  # a broken or wrong browser: one clear error
                     raise TpsError(
                         f"เปิด Chromium ไม่สำเร็จ: {_first_line(exc)} — {INSTALL_HINT[0]}",
@@ -301,7 +332,8 @@ class PrintSession:
             if page is None:
                 page = await context.new_page()  # type: ignore[attr-defined]
             try:
-                await asyncio.wait_for(_print_one(page, self.jobs[i]), PAGE_TIMEOUT)
+                await asyncio.wait_for(_print_one(page, self.jobs[i], self.font_css),
+                                       PAGE_TIMEOUT)
             except Exception as exc:  # noqa: BLE001 - one bad page must not stop the run
                 self.results[i] = _as_error(exc)
                 await page.close()
@@ -311,22 +343,22 @@ class PrintSession:
             await page.close()
 
 
-def _launch_options(dead_port: int) -> dict[str, object]:
+def _launch_options(dead_port: int, env: dict[str, str] | None = None) -> dict[str, object]:
     kind, value = find_browser() or ("", "")
     opts: dict[str, object] = {
         "args": list(CHROMIUM_ARGS), "headless": True,
         "proxy": {"server": f"http://127.0.0.1:{dead_port}", "bypass": "<-loopback>"},
-        "env": {k: v for k, v in os.environ.items() if "proxy" not in k.lower()},
+        "env": {k: v for k, v in os.environ.items() if "proxy" not in k.lower()} | (env or {}),
     }
     opts["channel" if kind == "channel" else "executable_path"] = value
     return opts
 
 
-async def _print_one(page: object, job: Job) -> None:
+async def _print_one(page: object, job: Job, font_css: str) -> None:
     # shared with WeasyPrint: print.css (A4, margins, header, "หน้า N / M") after the page's CSS
     from tps_batch.pdf import header_css, inject, print_css
 
-    head = f"<style>{font_face_css()}\n{print_css()}\n{header_css(job)}</style>"
+    head = f"<style>{font_css}\n{print_css()}\n{header_css(job)}</style>"
     html = job.html
     for _ in range(REVISIONS + 1):
         await page.set_content(inject(html, head=head),  # type: ignore[attr-defined]
