@@ -140,5 +140,5 @@ def test_yes_no_and_levels_are_stored_in_the_plans_spelling(tmp_path: Path) -> N
            received=dt.datetime(2024, 10, 2, 9, 0))
     ingest(ws)
     assert _codes(ws) == []
-    assert fx.query(ws, "select code, level from indicator_results order by submission_id") \
+    assert fx.query(ws, "select code, level from indicator_results order by code") \
         == [("ITA:O10", "ใช่"), ("OBEC:5.1", "ดีเยี่ยม")]

@@ -34,7 +34,7 @@ from tps_batch.reports.indicators import (
     framework_counts,
     indicator_rows,
     indicators_json,
-    load_results,
+    with_results,
 )
 from tps_batch.reports.navigation import project_rows
 from tps_batch.reports.overdue import KINDS, overdue_json, overdue_rows
@@ -465,9 +465,7 @@ def _dashboard_page(ctx: RunContext) -> dict[str, Any]:
 
 register(Report(
     "indicators", "สรุปผลตามตัวชี้วัด", "Indicator summary",
-    rows=lambda ctx: indicator_rows(
-        ctx.data, load_results(ctx.ws.db_url, ctx.data),
-        margin_percent=ctx.ws.indicator_margin_percent), template="indicators.html",
+    rows=lambda ctx: indicator_rows(with_results(ctx.data, ctx.ws)), template="indicators.html",
     page=lambda ctx: {"frameworks": _by_framework(ctx.rows("indicators")),
                       "counts": framework_counts(ctx.rows("indicators"))},
     sheets=lambda ctx: indicator_sheets(ctx.rows("indicators")),

@@ -71,6 +71,15 @@ def load_results(db_url: str, data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def with_results(data: ReportData, ws: Any) -> ReportData:
+    """``data`` carrying its indicator results and the margin setting, so that
+    :func:`indicator_rows` (and whatever wraps it) takes the run's data alone."""
+    if getattr(data, "indicator_results", None) is None:
+        data.indicator_results = load_results(ws.db_url, data)  # type: ignore[attr-defined]
+        data.indicator_margin_percent = ws.indicator_margin_percent  # type: ignore[attr-defined]
+    return data
+
+
 def _links(data: ReportData) -> dict[str, dict[str, str]]:
     """indicator key → linked project code → the project's contribution text."""
     links: dict[str, dict[str, str]] = {}
@@ -96,9 +105,14 @@ def _shown(value: Any) -> str:
 
 
 def indicator_rows(data: ReportData, results: pd.DataFrame | None = None, *,
-                   margin_percent: float = 10.0) -> list[dict[str, Any]]:
+                   margin_percent: float | None = None) -> list[dict[str, Any]]:
     """One row per indicator of the year's catalog, in the plan's order. ``results``:
-    :func:`load_results` (none given: nothing reported)."""
+    :func:`load_results` (default: those :func:`with_results` attached; none: nothing
+    reported); ``margin_percent`` likewise (default 10)."""
+    if results is None:
+        results = getattr(data, "indicator_results", None)
+    if margin_percent is None:
+        margin_percent = getattr(data, "indicator_margin_percent", 10.0)
     plan, as_of = data.plan, data.as_of
     links = _links(data)
     projects = {p["code"]: p for p in data.projects.to_dict("records")} if len(data.projects) \
