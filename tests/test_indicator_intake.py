@@ -89,9 +89,9 @@ def test_a_resubmission_for_the_same_group_and_round_supersedes(tmp_path: Path) 
            received=dt.datetime(2024, 10, 5, 9, 0), round="สิ้นปีงบประมาณ",
            as_of=dt.date(2024, 9, 30))
     ingest(ws)
-    got = fx.query(ws, "select file_name, is_current, superseded_by from submissions "
-                       "order by id")
-    assert got == [("a.xlsx", 0, 2), ("b.xlsx", 1, None), ("c.xlsx", 1, None)]
+    got = fx.query(ws, "select s.file_name, s.is_current, t.file_name from submissions s "
+                       "left join submissions t on t.id = s.superseded_by order by s.file_name")
+    assert got == [("a.xlsx", 0, "b.xlsx"), ("b.xlsx", 1, None), ("c.xlsx", 1, None)]
 
 
 def _codes(ws: settings.Settings) -> list[tuple[str, str | None]]:
