@@ -124,6 +124,12 @@ def test_year_end_overdue_list_is_exactly_these_items(ws) -> None:
          dt.date(2024, 9, 30), 20),
         ("disbursement-behind", office, "-", "", "ภาพรวมสำนักงาน ไตรมาส 4 ≥ 94%",
          dt.date(2024, 9, 30), 20),
+        # no indicator result report for either indicator's one round: overdue for the
+        # owner group's head (31 Jan → 20 Oct: 263 days; 15 Sep → 20 Oct: 35 days)
+        ("indicator-overdue", A, "นางวางแผน ดีเลิศ", "ITA O10", "รายงานผลตัวชี้วัด",
+         dt.date(2024, 1, 31), 263),
+        ("indicator-overdue", B, "นายนิเทศ ตั้งใจ", "ESA-STD 2.1", "รายงานผลตัวชี้วัด",
+         dt.date(2024, 9, 15), 35),
     ])
     details = {(r["kind"], r["project_code"], r["group"]): r["detail"]
                for r in got.to_dict("records")}
