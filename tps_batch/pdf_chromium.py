@@ -359,19 +359,20 @@ async def _print_one(page: object, job: Job, font_css: str) -> None:
     from tps_batch.pdf import header_css, inject, print_css
 
     head = f"<style>{font_css}\n{print_css()}\n{header_css(job)}</style>"
-    html = job.html
+    html, draft = job.html, job.revise is not None
     for _ in range(REVISIONS + 1):
         await page.set_content(inject(html, head=head),  # type: ignore[attr-defined]
                                wait_until="load")
+        # a draft is printed only to learn where things land: backgrounds change no page
         pdf = await page.pdf(  # type: ignore[attr-defined]
-            print_background=True, prefer_css_page_size=True, outline=job.outline,
+            print_background=not draft, prefer_css_page_size=True, outline=job.outline,
             tagged=job.outline)
         if not pdf.startswith(b"%PDF-"):
             raise RuntimeError("the browser returned no PDF")
         revised = job.revise(pdf) if job.revise is not None else None
-        if revised is None:
+        if revised is None and not draft:
             break
-        html = revised
+        html, draft = revised or html, False
     if job.finish is not None:
         pdf = job.finish(pdf)
     atomic_write(job.out, pdf)
