@@ -78,14 +78,21 @@ def test_supersede_keeps_history_and_dedupe(ws) -> None:
     copy = inbox / "copy-of-first.xlsx"
     shutil.copyfile(first, copy)
     ingest(ws)
-    assert rows(ws, "select count(*) from submissions") == [(1,)]
-    assert not copy.exists()  # an identical file is not processed twice, and not kept twice
+    # the same content twice: stored once, the other gets its own row and receipt
+    got = rows(ws, "select id, status, duplicate_of, receipt_path from submissions order by id")
+    assert [(r[0], r[1], r[2]) for r in got] == [(1, "accepted", None), (2, "duplicate", 1)]
+    receipt = (ws.workspace / got[1][3]).read_text("utf-8")
+    assert "000001" in receipt and "same content as one already sent" in receipt
+    assert rows(ws, "select count(*) from problems") == [(1,)]  # its content once
+    assert not copy.exists() and not first.exists()
+    assert len(list(ws.path("archive").rglob("*.xlsx"))) == 2  # both originals kept
+    stored_name = rows(ws, "select file_name from submissions where id = 1")[0][0]
     later = fx.submission(inbox / "second.xlsx", values={"as_of": dt.date(2024, 1, 12)},
                           tables={"problems": [{"text": "ปัญหาใหม่"}]})
     ingest(ws)
     subs = rows(ws, "select id, file_name, is_current, superseded_by "
-                              "from submissions order by id")
-    assert subs == [(1, "first.xlsx", 0, 2), (2, "second.xlsx", 1, None)]
+                              "from submissions where status != 'duplicate' order by id")
+    assert subs == [(1, stored_name, 0, 3), (3, "second.xlsx", 1, None)]
     current = rows(ws, "select p.text from problems p join submissions s "
                                  "on s.id = p.submission_id where s.is_current")
     assert current == [("ปัญหาใหม่",)]
@@ -354,6 +361,9 @@ def test_a_duplicate_restores_a_missing_kept_copy(ws) -> None:
     result = ingest(ws)
     assert result.duplicates == 1 and result.total == 0
     assert sha(ws.workspace / kept) == digest and list(inbox.iterdir()) == []
+    # and the file sent again has its own row, kept copy and receipt
+    [(status, kept_again)] = rows(ws, "select status, kept_path from submissions where id = 2")
+    assert status == "duplicate" and sha(ws.workspace / kept_again) == digest
 
 
 def test_an_inbox_file_that_cannot_be_removed_stays_for_the_next_run(
@@ -479,10 +489,12 @@ def test_calamine_corpus_gets_receipts(ws) -> None:
                                 " from submissions s")
     names = {r[0] for r in stored}
     distinct = {sha(p) for p in files}
-    assert len(stored) == len(distinct)  # identical corpus files count once
-    assert names <= {p.name for p in files}
+    # every file has its row and receipt; identical corpus files are judged once
+    assert len(stored) == len(files) and names == {p.name for p in files}
+    judged = [r for r in stored if r[1] != "duplicate"]
+    assert len(judged) == len(distinct)
     for name, status, done, n_findings in stored:
-        assert status == "rejected" and done and n_findings >= 1, name
+        assert status in ("rejected", "duplicate") and done and n_findings >= 1, name
     assert list(ws.path("inbox").iterdir()) == []
 
 
@@ -568,8 +580,9 @@ def test_validate_without_a_workspace_checks_the_file_alone(tmp_path: Path) -> N
     import json
 
     codes = [f["code"] for f in json.loads(res.output)[0]["findings"]]
-    # the unknown group needs a plan to be judged: the receipt says that check was skipped
-    assert codes == ["bad-date", "plan-checks-skipped"]
+    # the unknown group needs a plan to be judged: the receipt says, first, that this check
+    # was skipped (it is about the whole file), then the cells
+    assert codes == ["plan-checks-skipped", "bad-date"]
 
 
 def _template_like(path: Path, *, giant: bool = False) -> Path:

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from tps_batch.errors import TpsError
 
 #: The newest revision this code knows; a test checks it is the script directory's head.
-HEAD = "0004"
+HEAD = "0005"
 BASELINE = "c067db1"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _DRIVER_HINT = {
@@ -307,11 +307,21 @@ def upgrade(engine: Engine) -> UpgradeResult:
             return result
         if before is not None:
             result.backup = _backup(engine, before)
-        with engine.begin() as conn:
-            cfg = _config(conn)
-            if state.legacy:
-                command.stamp(cfg, BASELINE)
-            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            sqlite = engine.dialect.name == "sqlite"
+            if sqlite:  # SQLite rebuilds a table to change it: references must not fire
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
+            try:
+                with conn.begin():
+                    cfg = _config(conn)
+                    if state.legacy:
+                        command.stamp(cfg, BASELINE)
+                    command.upgrade(cfg, "head")
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
         with engine.begin() as conn:
             for diff in _missing(conn, metadata):
                 result.added.append(_describe(diff))
@@ -361,11 +371,13 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
 
 def _cannot_migrate(url: str, exc: sa.exc.DBAPIError) -> TpsError:
     reason = _reason(exc)
+    hint_th = hint_en = ""
+    if url.startswith("postgresql") and "permission" in reason.casefold():
+        hint_th = " (ให้สิทธิ์ GRANT CREATE ON SCHEMA public หรือให้ผู้ใช้นี้เป็นเจ้าของฐานข้อมูล)"
+        hint_en = " (GRANT CREATE ON SCHEMA public, or make this role the database's owner)"
     return TpsError(
-        f"สร้างหรือปรับรุ่นตารางของฐานข้อมูล {_mask(url)} ไม่ได้: {reason} (ให้สิทธิ์ "
-        "GRANT CREATE ON SCHEMA public หรือให้ผู้ใช้นี้เป็นเจ้าของฐานข้อมูล)",
-        f"cannot create or upgrade the dataset's tables in {_mask(url)}: {reason} "
-        "(GRANT CREATE ON SCHEMA public, or make this role the database's owner)",
+        f"สร้างหรือปรับรุ่นตารางของฐานข้อมูล {_mask(url)} ไม่ได้: {reason}{hint_th}",
+        f"cannot create or upgrade the dataset's tables in {_mask(url)}: {reason}{hint_en}",
         exit_code=2)
 
 

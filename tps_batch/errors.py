@@ -145,6 +145,9 @@ _define("layout-changed", "error", "read",
 _define("blank-row-skipped", "warning", "read",
         "ตาราง{label_th}: แถว {at_row} ว่าง ข้ามไปอ่านแถวถัดไป",
         "Table {label_en}: row {at_row} is blank and was skipped")
+_define("duplicate-submission", "warning", "intake",
+        "ไฟล์นี้มีเนื้อหาเหมือนกับไฟล์ที่ส่งไว้แล้ว (ใบตอบรับเลขที่ {receipt}, {status_th} เมื่อ {day}) จึงไม่บันทึกข้อมูลซ้ำ",
+        "This file has the same content as one already sent (receipt {receipt}, {status_en} on {day}); nothing was stored twice")
 _define("formula-without-value", "error", "read",
         "{label_th}: ช่องนี้มีสูตรแต่ไม่มีค่าที่คำนวณเก็บไว้ กรุณาเปิดไฟล์ใน Excel แล้วบันทึกใหม่",
         "{label_en}: the cell holds a formula without a saved value; open the file in Excel and save it again")
@@ -343,7 +346,7 @@ def catalog_markdown() -> str:
         "Generated from `tps_batch/errors.py` by `tps errors --markdown`; do not edit by hand.",
         "",
     ]
-    for stage in ("guard", "read", "validate", "indicator", "plan"):
+    for stage in ("intake", "guard", "read", "validate", "indicator", "plan"):
         lines += [f"## {stage}", "", "| code | severity | ไทย | English |", "|---|---|---|---|"]
         for kind in CATALOG.values():
             if kind.stage == stage:

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from tps_batch import errors, planhistory, store
+from tps_batch import errors, planhistory, store, thai
 from tps_batch.atomic import make_durable
 from tps_batch.check import Checked, CheckTask, check_file, load_plan
 from tps_batch.collect import Candidate, collect, prune_inbox, scan_inbox, sha256_of
@@ -279,16 +279,23 @@ def _ingest(ws: Settings, engine: Engine, result: IngestResult,
                     cand.sha256 = sha256_of(cand.path)
                 known = store.known_hashes(conn, [c.sha256 for c in candidates])
             fresh: dict[str, Candidate] = {}
-            duplicates: list[Candidate] = []
-            later: list[Candidate] = []  # identical to a file of this same run
+            duplicates: list[Candidate] = []  # seen before: left by a killed run, or watched
+            twins: list[Candidate] = []       # the same content sent again: its own receipt
+            later: list[Candidate] = []       # identical to a file of this same run
             for cand in candidates:
-                if cand.sha256 in known:
+                prev = known.get(cand.sha256)
+                if prev is not None and (cand.source == "watched" or
+                                         (cand.rel, cand.received_at) in prev["seen"]):
                     duplicates.append(cand)
-                elif cand.sha256 in fresh:
+                elif prev is not None and prev["status"] != "rejected":
+                    twins.append(cand)
+                elif cand.sha256 in fresh:  # (a resend of a rejected file is judged again)
                     later.append(cand)
                 else:
                     fresh[cand.sha256] = cand
             result.duplicates = _drop_duplicates(ws, engine, duplicates, known)
+            if twins:
+                _store_twins(ws, engine, twins, known, result, originals)
             by_path = {str(c.path): c for c in fresh.values()}
             tasks = _tasks(((c.path, c.received_at.date(), c.sha256, c.size)
                             for c in fresh.values()), ws, annotate=True)
@@ -317,7 +324,67 @@ def _ingest(ws: Settings, engine: Engine, result: IngestResult,
     if later:  # identical to a file stored in this run, unless that one had changed
         with engine.connect() as conn:
             known = store.known_hashes(conn, [c.sha256 for c in later])
-        result.duplicates += _drop_duplicates(ws, engine, later, known)
+        originals = []
+        try:
+            _store_twins(ws, engine, [c for c in later if c.sha256 in known], known, result,
+                         originals)
+        finally:
+            remove_originals(originals)
+
+
+def _store_twins(ws: Settings, engine: Engine, twins: list[Candidate],
+                 known: dict[str, dict[str, Any]], result: IngestResult,
+                 originals: list[tuple[str, str]]) -> None:
+    """Files whose content is already stored, sent again: each gets its own row (status
+    ``duplicate``, pointing at the stored one), its kept original and its own receipt
+    saying so — never a silent drop. Filed away like any submission, so a crash midway
+    ends as every other file does. The stored one's kept copy is made first if it is
+    missing (this may be the only original left, as in :func:`_drop_duplicates`)."""
+    batch, restored = [], []
+    for cand in twins:
+        prev = known[cand.sha256]
+        if prev.get("kept_path"):
+            kept = keep_copy(str(ws.workspace / prev["kept_path"]), str(cand.path), cand.sha256)
+            if kept == "missing":
+                continue  # changed since it was hashed: the next run takes it
+            if kept == "copied":
+                restored.append(str(ws.workspace / prev["kept_path"]))
+        finding = errors.make(
+            "duplicate-submission", receipt=f"{prev['id']:06d}", day=thai.format_date_short(
+                prev["received_at"].date()), status_th=_STATUS_TH.get(prev["status"], ""),
+            status_en=prev["status"])
+        finding.file = cand.path.name
+        batch.append((cand, Checked(Submission(findings=[finding]))))
+        result.duplicates += 1
+    if restored:
+        make_durable(restored)
+    if not batch:
+        return
+    with engine.begin() as conn:
+        items = []
+        for cand, checked in batch:
+            origin = _origin(conn, cand)
+            items.append(store.Incoming(
+                file_name=cand.path.name, sha256=cand.sha256, size=cand.size,
+                source=origin["source"] if origin else cand.source, source_path=cand.rel,
+                received_at=(origin and origin["received_at"]) or cand.received_at,
+                submission=checked.submission, fiscal_year=ws.fiscal_year,
+                source_detail=origin["detail"] if origin else None,
+                duplicate_of=known[cand.sha256]))
+        rows = store.insert_many(conn, items, kept_path=lambda sid, item: kept_rel(
+            ws, sid, store.DUPLICATE, item.file_name))
+    sids = [r["id"] for r in rows]
+    found = {sid: checked.submission.findings for sid, (_c, checked) in zip(sids, batch,
+                                                                           strict=True)}
+    for sid, (cand, _checked) in zip(sids, batch, strict=True):
+        result.submissions.append({"id": sid, "file": cand.path.name, "status": "duplicate",
+                                   "project_code": known[cand.sha256]["project_code"],
+                                   "duplicate_of": known[cand.sha256]["id"]})
+    finish(ws, engine, sids, {}, stored=(rows, found), remove_later=originals)
+
+
+_STATUS_TH = {"accepted": "รับแล้ว", "accepted-with-warnings": "รับแล้ว (มีคำเตือน)",
+              "rejected": "ไม่รับ"}
 
 
 def check_plan_first(ws: Settings, engine: Engine) -> None:

@@ -15,6 +15,8 @@ STATUS_TEXT = {
     "accepted": ("รับแล้ว", "Accepted"),
     "accepted-with-warnings": ("รับแล้ว มีข้อควรตรวจสอบ", "Accepted with warnings"),
     "rejected": ("ไม่รับ กรุณาแก้ไขแล้วส่งใหม่", "Rejected: please fix and send again"),
+    "duplicate": ("ซ้ำกับไฟล์ที่ส่งไว้แล้ว ไม่ได้บันทึกข้อมูลซ้ำ",
+                  "Same content as a file already sent: nothing stored twice"),
 }
 
 

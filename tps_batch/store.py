@@ -39,14 +39,15 @@ submissions = sa.Table(
     sa.Column("fiscal_year", sa.Integer, index=True),
     sa.Column("project_code", sa.Text, index=True),
     sa.Column("file_name", sa.Text, nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    # one content may stand on several rows: a re-judged resend, a duplicate (revision 0005)
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
     sa.Column("size", sa.BigInteger),
     sa.Column("source", sa.Text, nullable=False),        # inbox | watched | email
     sa.Column("source_path", sa.Text),                  # relative to the workspace
     sa.Column("source_detail", sa.JSON),                # e.g. sender, message-id
     sa.Column("received_at", sa.DateTime, nullable=False),
     sa.Column("template_version", sa.Text),
-    # status: accepted | accepted-with-warnings | rejected
+    # status: accepted | accepted-with-warnings | rejected | duplicate (see duplicate_of)
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("report_kind", sa.Text),
     sa.Column("as_of", sa.Date),
@@ -63,6 +64,8 @@ submissions = sa.Table(
     sa.Column("kind", sa.Text),
     sa.Column("group_name", sa.Text, index=True),
     sa.Column("round", sa.Text),
+    # a file identical to the stored submission it names: its own row and receipt, no content
+    sa.Column("duplicate_of", sa.Integer),
 )
 
 findings = sa.Table(
@@ -144,6 +147,11 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
     return dataset.connect(url, migrate=migrate)
 
 
+DUPLICATE = "duplicate"
+#: statuses whose content is stored (and may be current)
+STORED = ("accepted", "accepted-with-warnings")
+
+
 def status_of(items: list[Finding]) -> str:
     if has_errors(items):
         return "rejected"
@@ -163,6 +171,7 @@ class Incoming:
     submission: Submission
     fiscal_year: int
     source_detail: dict[str, Any] | None = None
+    duplicate_of: dict[str, Any] | None = None  # the stored row this file repeats
 
 
 def insert_many(conn: Connection, items: list[Incoming],
@@ -190,7 +199,14 @@ def insert_many(conn: Connection, items: list[Incoming],
             "errors": sum(f.severity == "error" for f in sub.findings),
             "warnings": sum(f.severity == "warning" for f in sub.findings),
             "is_current": False, "kept_path": None, "receipt_done": False,
-            **_indicator_head(sub)})
+            "duplicate_of": None, **_indicator_head(sub)})
+        if item.duplicate_of is not None:  # the stored one's identity, none of its content
+            prev = item.duplicate_of
+            heads[-1].update(
+                status=DUPLICATE, duplicate_of=prev["id"], fiscal_year=prev["fiscal_year"],
+                project_code=prev["project_code"], template_version=prev["template_version"],
+                report_kind=prev["report_kind"], as_of=prev["as_of"], kind=prev.get("kind"),
+                group_name=prev.get("group_name"), round=prev.get("round"))
     sids = [r[0] for r in conn.execute(
         submissions.insert().returning(submissions.c.id, sort_by_parameter_order=True), heads)]
     for sid, item, head in zip(sids, items, heads, strict=True):
@@ -207,7 +223,7 @@ def insert_many(conn: Connection, items: list[Incoming],
         sub = item.submission
         rows["findings"] += [(sid, f.code, f.severity, f.message_th, f.message_en, f.sheet,
                               f.cell, f.table, f.row, f.column) for f in sub.findings]
-        if head["status"] == "rejected":
+        if head["status"] in ("rejected", DUPLICATE):
             continue
         if head["kind"] == INDICATOR_KIND:
             rows["indicator_results"] += [
@@ -300,7 +316,7 @@ def refresh_current(conn: Connection, projects_: list[tuple[int, str | None]]) -
         for r in conn.execute(sa.select(s.c.id, s.c.fiscal_year, s.c.project_code, s.c.as_of,
                                         s.c.received_at)
                               .where(s.c.project_code.in_(codes[i:i + 500]),
-                                     s.c.status != "rejected")):
+                                     s.c.status.in_(STORED))):
             if (r.fiscal_year, r.project_code) in wanted:
                 found.setdefault((r.fiscal_year, r.project_code), []).append(r)
     updates = []
@@ -328,7 +344,7 @@ def refresh_current_reports(conn: Connection,
     for r in conn.execute(sa.select(s.c.id, s.c.fiscal_year, s.c.group_name, s.c.round,
                                     s.c.as_of, s.c.received_at)
                           .where(s.c.kind == INDICATOR_KIND, s.c.group_name.in_(groups),
-                                 s.c.status != "rejected")):
+                                 s.c.status.in_(STORED))):
         k = (r.fiscal_year, r.group_name, r.round)
         if k in wanted:
             found.setdefault(k, []).append(r)
@@ -344,13 +360,22 @@ def refresh_current_reports(conn: Connection,
 
 
 def known_hashes(conn: Connection, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Submissions already stored for these file hashes (dedupe and crash recovery)."""
+    """For each of these file hashes already stored, the submission it stands for: the
+    latest judged one (a duplicate only points at it), with ``seen`` — the (source path,
+    time received) of every row of that content, so a file a killed run left behind is
+    told apart from the same content sent again (dedupe and crash recovery)."""
     wanted = list(set(hashes))
     out: dict[str, dict[str, Any]] = {}
+    seen: dict[str, set[tuple[Any, Any]]] = {}
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
-        for row in conn.execute(sa.select(submissions).where(submissions.c.sha256.in_(chunk))):
-            out[row.sha256] = dict(row._mapping)
+        for row in conn.execute(sa.select(submissions).where(submissions.c.sha256.in_(chunk))
+                                .order_by(submissions.c.id)):
+            seen.setdefault(row.sha256, set()).add((row.source_path, row.received_at))
+            if row.status != DUPLICATE:
+                out[row.sha256] = dict(row._mapping)
+    for sha, row in out.items():
+        row["seen"] = seen[sha]
     return out
 
 

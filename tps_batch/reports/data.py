@@ -93,13 +93,15 @@ def load(ws: Settings, as_of: dt.date) -> ReportData:
         cutoff = dt.datetime.combine(as_of, dt.time.max)
         s = store.submissions
         with engine.connect() as conn:
-            subs = _frame(conn, sa.select(s).where(s.c.fiscal_year == fy, s.c.received_at <= cutoff)
+            # a duplicate repeats a stored file (its receipt says so): it counts nowhere
+            subs = _frame(conn, sa.select(s).where(s.c.fiscal_year == fy, s.c.received_at <= cutoff,
+                                                   s.c.status != store.DUPLICATE)
                           .order_by(s.c.id))
             current = latest_ids(subs)
             ids = [int(i) for i in current.tolist()]
             tables = {}
             stored = sa.and_(s.c.fiscal_year == fy, s.c.received_at <= cutoff,
-                             s.c.status != "rejected")
+                             s.c.status.in_(store.STORED))
             for key in ["projects", *store.CONTENT_TABLES, "signoffs"]:
                 t = store.metadata.tables[key]
                 # a join, not an IN list: the id list can be longer than SQL parameters allow
