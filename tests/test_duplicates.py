@@ -45,6 +45,8 @@ def test_two_empty_files_from_two_senders_each_get_a_receipt(tmp_path: Path) -> 
     rows = fx.query(ws, "select file_name, status, duplicate_of, receipt_path, kept_path "
                         "from submissions order by id")
     assert [(r[1], r[2]) for r in rows] == [("rejected", None), ("duplicate", 1)]
+    assert fx.query(ws, "select code, severity from findings where submission_id = 2") == [
+        ("duplicate-submission", "warning")]
     assert {r[0] for r in rows} == {"a.xlsx", "b.xlsx"}
     for *_, receipt, kept in rows:
         assert (ws.workspace / receipt).is_file() and (ws.workspace / kept).is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,8 @@ CASES: list[tuple[str, dict[str, Any], str, tuple[str, str]]] = [
     ("text-was-number", {"tables": {"activities": fx.activity(place=12345)}},
      "text-was-number", tcell(ACT, "place")),
     ("layout-moved", {}, "layout-moved", (ACT.sheet, f"A{ACT.header_row + 1}")),
+    ("formula-without-value", {}, "formula-without-value", cell("owner")),
+    ("formula-error", {}, "formula-error", tcell(ACT, "budget_spent")),
     ("layout-changed", {}, "layout-changed", tcell(ACT, "place", ACT.header_row)),
 ]
 
@@ -127,8 +130,37 @@ def _rename_place_header(path: Path) -> None:
     wb.save(path)
 
 
+def _owner_by_formula(path: Path) -> None:
+    """A formula typed in by a script: no value saved beside it."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb[SPEC.field("owner").sheet][SPEC.field("owner").cell] = '="นางสาวสมศรี"&" ใจดี"'
+    wb.save(path)
+
+
+def _saved_error(path: Path) -> None:
+    """A formula whose saved value is an error, as Excel or LibreOffice saves =1/0."""
+    import zipfile
+
+    from tps_batch.xlsxpatch import sheet_parts
+
+    ref = f"{ACT.letter('budget_spent')}{ACT.first_row}"
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+        part = sheet_parts(zf)[ACT.sheet]
+    parts[part] = re.sub(
+        rf'<c r="{ref}"((?: s="\d+")?)[^>]*?(?:/>|>.*?</c>)',
+        rf'<c r="{ref}"\1 t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+        parts[part].decode("utf-8"), count=1, flags=re.S).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+
+
 _AFTER = {"layout-moved": _insert_row_above_activities,
-          "layout-changed": _rename_place_header}
+          "layout-changed": _rename_place_header,
+          "formula-without-value": _owner_by_formula, "formula-error": _saved_error}
 
 
 def _overfill(path: Path) -> None:
