@@ -30,6 +30,7 @@ from tps_batch.demo_data import (
     PROJECTS,
     TEXTS,
 )
+from tps_batch.demo_indicators import rounds_text, write_indicator_reports
 from tps_batch.plan import P_PROJECTS, write_plan
 from tps_batch.settings import SETTINGS_FILE, render_toml
 from tps_batch.template import write_workbook
@@ -68,6 +69,9 @@ class DemoManifest:
     files: dict[str, str] = field(default_factory=dict)
     planted: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: indicator result reports in the inbox (file → "group | round") and their planted items
+    indicator_files: dict[str, str] = field(default_factory=dict)
+    indicator_planted: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: dates as ISO strings, paths as strings."""
@@ -263,7 +267,8 @@ def _plan_rows(projects: list[dict[str, Any]], office: dict[str, Any], fy: int,
                         "target_value": int(value) if value else None,
                         "deadline": min(as_of + dt.timedelta(10), fy_end) if when == "soon"
                         else dt.date(fy - 543 - (when >= "10"), int(when[:2]), int(when[3:])),
-                        "owner": groups[g]["head"], **_indicator_kind(fw, target)}
+                        "owner": groups[g]["head"], "rounds": rounds_text(fw, code, fy),
+                        **_indicator_kind(fw, target)}
                        for fw, code, g, when, target, value, name in INDICATORS],
         "calendar": [{"fiscal_year": fy, "period": thai.quarter_label(q),
                       "kind": "รายงานความก้าวหน้า", "period_end": thai.quarter_bounds(fy, q)[1],
@@ -425,6 +430,8 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
                       f"{SPEC.table('budget').letter('disbursed')}{SPEC.table('budget').first_row}",
                       row["disbursed"], row["disbursed"], "spent-over-allocated")
             write(name, (values, tables), min(wb_as_of + dt.timedelta(5), as_of), 9, n)
+    manifest.indicator_files, manifest.indicator_planted = write_indicator_reports(
+        directory, plan, office, fiscal_year, as_of, BANGKOK)
     data = manifest.to_dict() | {"directory": "."}  # no machine paths inside the workspace
     atomic_write(directory / MANIFEST_FILE, json.dumps(data, ensure_ascii=False, indent=1)
                  .encode("utf-8"))
