@@ -3,8 +3,9 @@
 Six kinds, each one row per item with the days it is overdue: late activities, projects
 past their end without a final report, plan projects with no report for a period whose
 deadline has passed, rejected submissions not yet resubmitted, disbursement behind the
-cumulative quarterly target (per project, per group, office total), and indicator reports
-past their deadline.
+cumulative quarterly target (per project, per group, office total), indicator reports
+past their deadline, and indicator results not marked entered into ITA, e-MES or KRS by
+their round's deadline (the hand-off sheets list them).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ KINDS = {
     "rejected-not-resubmitted": ("ไฟล์ไม่ผ่านและยังไม่ส่งใหม่", "Rejected, not resubmitted"),
     "disbursement-behind": ("เบิกจ่ายต่ำกว่าเป้าหมาย", "Disbursement behind target"),
     "indicator-overdue": ("รายงานตัวชี้วัดเลยกำหนด", "Indicator report past deadline"),
+    "indicator-not-entered": ("ยังไม่บันทึกผลตัวชี้วัดในระบบ", "Result not entered into its system"),
     "rescheduled": ("เลื่อนกำหนดกิจกรรม", "Activity rescheduled past its baseline"),
     "rescheduled-without-reason": ("เปลี่ยนวันตามแผนโดยไม่ระบุการเลื่อนและเหตุผล",
                                    "Planned dates changed without postponement and reason"),
@@ -82,11 +84,31 @@ def overdue_rows(data: ReportData,
                              ind["deadline"], as_of, code=f"{ind['framework']} {ind['code']}",
                              name=ind["name"], item="รายงานผลตัวชี้วัด",
                              detail=f"{ind['round']}: ยังไม่รายงานผล"))
+        elif not_entered(ind, as_of):
+            rows.append(_row("indicator-not-entered", ind["owner_group"], ind["owner_head"],
+                             ind["deadline"], as_of, code=f"{ind['framework']} {ind['code']}",
+                             name=ind["name"], item=f"บันทึกผลในระบบ {ind['system']}",
+                             detail=f"{ind['round']}: ผล {ind['result_text']} ยังไม่บันทึกในระบบ "
+                                    f"{ind['system']} (not entered into {ind['system']})"))
     # groups and people in Thai dictionary order, the longest overdue first
     rows.sort(key=lambda r: (thai.sort_key(r["group"]), thai.sort_key(r["person"]),
                              -r["days_overdue"], r["kind"], r["project_code"],
                              thai.sort_key(r["item"])))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+#: the external systems a result is handed to (the hand-off sheets, one per system)
+HANDOFF_SYSTEMS = ("ITA", "e-MES", "KRS")
+
+
+def not_entered(ind: dict[str, Any], as_of: dt.date) -> bool:
+    """A result is in, its round's deadline has passed, and no one marked it entered into
+    the system that collects it (``entered_on`` empty)."""
+    entered = ind.get("entered_on")
+    return (ind.get("system") in HANDOFF_SYSTEMS and ind.get("round") is not None
+            and (ind.get("value") is not None or ind.get("level") is not None)
+            and ind.get("deadline") is not None and ind["deadline"] < as_of
+            and (entered is None or (not isinstance(entered, dt.date) and pd.isna(entered))))
 
 
 def _key(name: Any) -> str:
@@ -116,16 +138,24 @@ def _rejected(data: ReportData, by_code: dict[str, dict[str, Any]]) -> list[dict
     rows = []
     if subs.empty:
         return rows
+    heads = {g["name"]: g.get("head") or "" for g in data.plan.groups}
     for r in subs[subs["status"] == "rejected"].to_dict("records"):
-        later = subs[(subs["project_code"] == r["project_code"]) & (subs["status"] != "rejected")
-                     & (subs["received_at"] > r["received_at"])] if r["project_code"] else []
+        # an indicator report is resubmitted per group and round, a project report per code
+        group = r.get("group_name") if isinstance(r.get("group_name"), str) else None
+        same = ((subs["group_name"] == group) & (subs["round"] == r.get("round"))
+                if group and r.get("round") and "group_name" in subs.columns
+                else subs["project_code"] == r["project_code"])
+        later = subs[same & (subs["status"] != "rejected")
+                     & (subs["received_at"] > r["received_at"])] \
+            if r["project_code"] or group else []
         if len(later):
             continue
         p = by_code.get(r["project_code"] or "")
         received = r["received_at"].date()
+        group = data.plan.canonical_group(group) or group if group else None
         rows.append(_row("rejected-not-resubmitted",
-                         p["group"] if p else "ไม่ทราบกลุ่ม (unknown group)",
-                         p["owner"] if p else "", received, data.as_of,
+                         p["group"] if p else group or "ไม่ทราบกลุ่ม (unknown group)",
+                         p["owner"] if p else heads.get(group or "", ""), received, data.as_of,
                          code=r["project_code"] or "", name=p["name"] if p else "",
                          item=r["file_name"],
                          detail=f"ข้อผิดพลาด {r['errors']} รายการ (errors {r['errors']})"))
@@ -195,6 +225,7 @@ def _disbursement(data: ReportData, live: pd.DataFrame) -> list[dict[str, Any]]:
 
 ACTIVITY_KINDS = ("late-activity", "rescheduled", "rescheduled-without-reason",
                   "activity-removed")
+INDICATOR_KINDS = ("indicator-overdue", "indicator-not-entered")
 JSON_KEYS = ("kind", "group", "person", "project_code", "activity", "indicator", "due",
              "days_overdue", "detail")
 
@@ -204,7 +235,7 @@ def overdue_json(data: ReportData, frame: pd.DataFrame) -> dict[str, Any]:
     items = []
     for r in frame.to_dict("records") if len(frame) else []:
         activity = r["item"] if r["kind"] in ACTIVITY_KINDS else None
-        indicator = r["project_code"] if r["kind"] == "indicator-overdue" else None
+        indicator = r["project_code"] if r["kind"] in INDICATOR_KINDS else None
         code = None if indicator or not r["project_code"] else r["project_code"]
         detail = r["detail"] if activity or indicator or not r["item"] \
             else f"{r['item']}: {r['detail']}"
