@@ -188,14 +188,11 @@ def _signoff(data: ReportData, p: dict[str, Any], role: spec.SignoffRole,
 
 
 def _with_unit(value: Any, unit: Any) -> str:
-    """A target as the form writes it: "ร้อยละ 80" (the unit before), "120 คน" (after)."""
+    """A target as the form writes it: "ร้อยละ 80" (the unit before), "4.21 คะแนน" (after)."""
     if _blank(value):
         return ""
-    number = thai.format_number(value)
     unit = "" if _blank(unit) else str(unit).strip()
-    if unit in ("ร้อยละ", "%"):
-        return f"ร้อยละ {number}"
-    return f"{number} {unit}".strip()
+    return thai.format_measure(value, "ร้อยละ" if unit == "%" else unit)
 
 
 def _met(target: Any, achieved: Any) -> bool | None:
