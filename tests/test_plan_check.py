@@ -77,6 +77,7 @@ def test_plan_check_names_the_place_and_ingest_stops(tmp_path: Path, change: str
     assert {"code": code, "sheet": sheet, "cell": cell} in [
         {k: f[k] for k in ("code", "sheet", "cell")} for f in found]
     assert all(f["message_th"] and f["message_en"] and f["file"] == "plan.xlsx" for f in found)
+    assert not [f for f in found if "{" in f["message_th"] + f["message_en"]]  # all filled
 
     text = _run("plan", "check", "-w", str(ws)).output
     assert f"{sheet}!{cell}" in text if cell else sheet in text

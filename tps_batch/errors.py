@@ -318,10 +318,12 @@ def make(code: str, *, file: str | None = None, sheet: str | None = None,
          column: str | None = None, **params: Any) -> Finding:
     """Build a finding from the catalog, filling its Thai and English templates."""
     kind = CATALOG[code]
+    # a template may name its own place ("… has no sheet {sheet}")
+    values = _Params({"sheet": sheet or "", "cell": cell or "", **params})
     return Finding(
         code=code, severity=kind.severity,
-        message_th=kind.th.format_map(_Params(params)),
-        message_en=kind.en.format_map(_Params(params)),
+        message_th=kind.th.format_map(values),
+        message_en=kind.en.format_map(values),
         file=file, sheet=sheet, cell=cell, table=table, row=row, column=column,
         params=params,
     )
