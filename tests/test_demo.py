@@ -83,7 +83,8 @@ def test_workspace_layout(demo: DemoManifest) -> None:
     assert all((d / f).is_dir() for f in FOLDERS)
     loaded = settings.load(d)
     assert loaded.fiscal_year == 2567 and "ตัวอย่าง เขต 1" in loaded.office_name
-    assert sorted(p.name for p in (d / "inbox").iterdir()) == sorted(demo.files)
+    assert sorted(p.name for p in (d / "inbox").iterdir()) == sorted(
+        [*demo.files, *demo.indicator_files])
     text = (d / MANIFEST_FILE).read_text(encoding="utf-8")
     assert str(d) not in text and str(d.parent) not in text  # no machine paths in the file
     assert json.loads(text) == demo.to_dict() | {"directory": "."}

@@ -33,10 +33,10 @@ FOLDER_PREFIX = "ตัวชี้วัด"
 #: [@entered mm-dd ref] ; a result is a number, a level or ใช่/ไม่ใช่. Not sent: personnel's
 #: once round (ITA O22), promotion's six-month round (ESA-STD 2.1).
 REPORTS = [line.split("|") for line in """
-once|dlict|12-27|ITA:O6=ใช่@12-27 https://www.example.org/ita/2567/o6
-once|finance|01-12|ITA:O16=ใช่@01-11 https://www.example.org/ita/2567/o16;ITA:O19=ใช่@01-11 https://www.example.org/ita/2567/o19
-once|admin|01-25|ITA:O36=ใช่@01-24 https://www.example.org/ita/2567/o36
-once|plan|01-30|ITA:O10=ใช่@01-29 https://www.example.org/ita/2567/o10;ITA:O12=ใช่@01-29 https://www.example.org/ita/2567/o12
+once|dlict|12-27|ITA:O6=ใช่@12-27 ITA-2567-O6
+once|finance|01-12|ITA:O16=ใช่@01-11 ITA-2567-O16;ITA:O19=ใช่@01-11 ITA-2567-O19
+once|admin|01-25|ITA:O36=ใช่@01-24 ITA-2567-O36
+once|plan|01-30|ITA:O10=ใช่@01-29 ITA-2567-O10;ITA:O12=ใช่@01-29 ITA-2567-O12
 once|audit|03-29|ITA:O33=ไม่ใช่
 once|supervision|04-26|OBEC:3.2=86.4
 q2|develop|04-03|ESA-STD:2.2=ดีมาก@04-03 EMES-2567-0221
@@ -97,8 +97,9 @@ def write_indicator_reports(directory: Path, plan: dict[str, list[dict[str, Any]
             numeric = kind == "ร้อยละ"
             on, _, ref = entered.partition(" ")
             problems, steps = PROBLEMS.get(code, (None, None))
-            link = ref if ref.startswith("https://") else \
-                f"https://drive.example.org/tps/ind/{ind['framework'].lower()}-{ind['code']}"
+            link = (f"https://www.example.org/ita/{fiscal_year}/{ind['code'].lower()}"
+                    if ind["framework"] == "ITA" else
+                    f"https://drive.example.org/tps/ind/{ind['framework'].lower()}-{ind['code']}")
             rows.append({
                 "code": code, "name": ind["name"], "target": ind["target"],
                 "value": float(result) if numeric else None,
