@@ -129,3 +129,18 @@ def test_handoff_sheets_per_system(ws: Settings) -> None:
     one = emes["ESA-STD 1.1"]
     assert one[6] == "ดีเยี่ยม" and one[10] == "EMES-2567-0112"
     assert emes["ESA-STD 1.2"][-1] == "ยังไม่บันทึก เลยกำหนด" and emes["ESA-STD 1.2"][9] is None
+
+
+def test_an_indicator_reports_receipt_names_its_group_and_round(ws: Settings) -> None:
+    (path,) = fx.query(ws, "select receipt_path from submissions where file_name = "
+                           "'ตัวชี้วัด_supervision_ไตรมาส2.xlsx'")
+    page = (ws.workspace / path[0]).read_text(encoding="utf-8")
+    assert "ใบตอบรับรายงานผลการดำเนินงานตามตัวชี้วัด" in page
+    assert "ใบตอบรับรายงานผลการดำเนินงานโครงการ" not in page and "Project" not in page
+    assert "<td>กลุ่มนิเทศ ติดตามและประเมินผลการจัดการศึกษา</td>" in page
+    assert "<td>ไตรมาส 2</td>" in page and "indicator-level-off-scale" in page
+    (project,) = fx.query(ws, "select receipt_path from submissions where kind is null "
+                              "and file_name like 'P2567-01_%' and status = 'accepted' "
+                              "order by id limit 1")
+    assert "ใบตอบรับรายงานผลการดำเนินงานโครงการ" in (ws.workspace / project[0]).read_text(
+        encoding="utf-8")

@@ -18,12 +18,21 @@ STATUS_TEXT = {
     "duplicate": ("ซ้ำกับไฟล์ที่ส่งไว้แล้ว ไม่ได้บันทึกข้อมูลซ้ำ",
                   "Same content as a file already sent: nothing stored twice"),
 }
+#: the receipt's title by the workbook's kind (submissions.kind); a project report by default
+TITLES = {
+    "indicator": ("ใบตอบรับรายงานผลการดำเนินงานตามตัวชี้วัด", "Indicator result report receipt"),
+}
+TITLE = ("ใบตอบรับรายงานผลการดำเนินงานโครงการ", "Submission receipt")
 
 
 def write_html(path: Path | str, *, office_name: str, submission: dict[str, Any],
                findings: list[Finding], annotated_name: str | None) -> Path | str:
     th, en = STATUS_TEXT[submission["status"]]
+    kind = submission.get("kind")
+    title_th, title_en = TITLES.get(kind, TITLE) if isinstance(kind, str) else TITLE
     html = render_html("receipt.html", office_name=office_name, sub=submission,
+                       title_th=title_th, title_en=title_en,
+                       is_indicator=kind == "indicator",
                        status_th=th, status_en=en, findings=findings,
                        annotated_name=annotated_name,
                        generated=dt.datetime.now().replace(microsecond=0))
