@@ -22,6 +22,7 @@ _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb"""\br=["']([A-Z]{1,3}[0-9]{1,7})["']""")
 _ERROR_TYPE = re.compile(rb"""\bt=["']e["']""")
 _VALUE = re.compile(rb"<v(?:\s[^>]*)?>(.*?)</v>", re.S)
+_HAS_FORMULA = re.compile(rb"<f[\s>/]")  # a formula element, not <formula1> or <fill>
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,26 @@ def problem_cells(data: bytes, sheets: Iterable[str]) -> dict[str, dict[str, For
 
     out: dict[str, dict[str, FormulaCell]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        # the usual workbook has no formula at all: look at the worksheets' XML first, and
+        # only map sheet names to parts when one has a formula (<formula1> is a dropdown's)
+        with_formulas = {}
+        for info in zf.infolist():
+            name = info.filename
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                xml = zf.read(info)
+                if _HAS_FORMULA.search(xml):
+                    with_formulas[name] = xml
+        if not with_formulas:
+            return out
         parts = sheet_parts(zf)
         for sheet in sheets:
-            part = parts.get(sheet)
-            if part is None:
-                continue
-            xml = zf.read(part)
-            if b"<f" not in xml:  # the usual sheet: no formula at all
+            xml = with_formulas.get(parts.get(sheet, ""))
+            if xml is None:
                 continue
             found = {}
             for m in _CELL.finditer(xml):
                 body = m.group(2) or b""
-                if b"<f" not in body:
+                if not _HAS_FORMULA.search(body):
                     continue
                 ref = _REF.search(m.group(1))
                 if ref is None:
