@@ -8,6 +8,7 @@ there, and nothing here changes for it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -49,11 +50,20 @@ def choice_key(choices: tuple[Choice, ...], value: str) -> str | None:
     seen through the one text identity (:func:`tps_batch.textid.match_key`)."""
     from tps_batch.textid import match_key
 
-    norm = match_key(value)
+    return _choice_keys(choices).get(match_key(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_keys(choices: tuple[Choice, ...]) -> dict[str, str]:
+    """Every spelling a choice answers to → its key, made once per list (a nightly run
+    looks up hundreds of thousands of cells in a handful of lists)."""
+    from tps_batch.textid import match_key
+
+    out: dict[str, str] = {}
     for c in choices:
-        if norm in (match_key(c.th), match_key(c.en), c.key.casefold()):
-            return c.key
-    return None
+        for name in (c.key.casefold(), match_key(c.en), match_key(c.th)):
+            out.setdefault(name, c.key)
+    return out
 
 
 def choice_label(choices: tuple[Choice, ...], key: str | None) -> str:

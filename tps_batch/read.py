@@ -226,6 +226,8 @@ def _header_matches(grid: Grid, table: Any, row0: int) -> bool:
 def _label_is(cell: Any, label: str) -> bool:
     if not isinstance(cell, str):
         return False
+    if cell == label or cell == label + " *":  # as the template wrote it: the usual case
+        return True
     return match_key(cell).rstrip(" *") == match_key(label)
 
 
