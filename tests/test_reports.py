@@ -121,7 +121,8 @@ def test_same_dataset_same_as_of_same_content(demo, tmp_path: Path) -> None:
 
     def snapshot() -> dict[str, object]:
         generate(demo, as_of=AS_OF, formats=("xlsx", "html"),
-                 only=("indicators", "overdue", "completeness", "annual", "dashboard"))
+                 only=("indicators", "overdue", "completeness", "annual", "handoff",
+                       "dashboard"))
         out = demo.output_dir
         snap: dict[str, object] = {p.name: p.read_text("utf-8") for p in out.glob("*.html")}
         for p in out.glob("*.xlsx"):
@@ -131,7 +132,7 @@ def test_same_dataset_same_as_of_same_content(demo, tmp_path: Path) -> None:
 
     first = snapshot()
     second = snapshot()
-    assert first.keys() == second.keys() and len(first) == 9  # 5 pages, 4 workbooks
+    assert first.keys() == second.keys() and len(first) == 11  # 6 pages, 5 workbooks
     for name in first:
         assert first[name] == second[name], name
 
@@ -199,7 +200,9 @@ def test_report_pdfs_embed_thai_font_number_pages_and_render(tmp_path: Path) -> 
     result = generate(ws, as_of=dt.date(2024, 1, 20), formats=("pdf",))
     assert not result.failures, result.failures
     pdfs = [p for p in result.written if p.suffix == ".pdf"]
-    assert {p.stem for p in pdfs} == {"indicators", "overdue", "completeness", "annual", "P01"}
+    # the ITA pack on 20 Jan: the action plan and the results so far; no six-month report yet
+    assert {p.stem for p in pdfs} == {"indicators", "overdue", "completeness", "annual", "P01",
+                                      "handoff", "action-plan", "annual-results"}
     for pdf in pdfs:
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
                                check=True).stdout
