@@ -319,8 +319,8 @@ def _periods(frame: Any) -> list[dict[str, Any]]:
         out.append({"period": period, "rows": rows, "due": rows[0]["due"],
                     "chart": charts.bar_chart(
                         f"อัตราการส่งรายงาน {period} (%)", [r["group"] for r in groups],
-                        [("ส่งแล้ว (received)", [r["rate"] or 0.0 for r in groups]),
-                         ("ทันกำหนด (on time)", [r["on_time_rate"] or 0.0 for r in groups])],
+                        [("ส่งแล้ว", [r["rate"] or 0.0 for r in groups]),
+                         ("ทันกำหนด", [r["on_time_rate"] or 0.0 for r in groups])],
                         unit="%", max_value=100)})
     return out
 
@@ -335,18 +335,18 @@ def _figures(statuses: list[dict[str, Any]], quarters: list[dict[str, Any]], ove
                    if not r["group"].startswith("รวม")]
     names = [g["group"] for g in groups]
     return {
-        "status": charts.bar_chart("โครงการตามสถานะ (projects by status)",
+        "status": charts.bar_chart("โครงการตามสถานะ",
                                    [s["status"] for s in shown],
                                    [("จำนวนโครงการ", [float(s["count"]) for s in shown])]),
         "disbursement": charts.bar_chart(
-            "การเบิกจ่ายสะสมเทียบเป้าหมาย (disbursement vs target, %)",
+            "การเบิกจ่ายสะสมเทียบเป้าหมาย (%)",
             [q["quarter"] for q in quarters],
-            [("เบิกจ่ายสะสม (actual)", [q["actual"] or 0.0 for q in quarters])],
+            [("เบิกจ่ายสะสม", [q["actual"] or 0.0 for q in quarters])],
             unit="%", max_value=100, marker=[q["target"] for q in quarters]),
-        "overdue": charts.bar_chart("รายการเลยกำหนดตามกลุ่ม (overdue items by group)", names,
+        "overdue": charts.bar_chart("รายการเลยกำหนดตามกลุ่ม", names,
                                     [("รายการ", [float(counts.get(n, 0)) for n in names])]),
         "completeness": charts.bar_chart(
-            "อัตราการส่งรายงานงวดล่าสุด (reporting rate, latest period, %)",
+            "อัตราการส่งรายงานงวดล่าสุด (%)",
             [r["group"] for r in latest_rows],
             [("ส่งแล้ว", [r["rate"] or 0.0 for r in latest_rows]),
              ("ทันกำหนด", [r["on_time_rate"] or 0.0 for r in latest_rows])],

@@ -46,7 +46,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Seq
                      f"{escape(name)}</span>" for j, (name, _v) in enumerate(series))
     if marker:
         legend += ('<span class="legend-item"><span class="swatch target"></span>'
-                   "เป้าหมาย (target)</span>")
+                   "เป้าหมาย</span>")
     empty = "" if labels else '<p class="muted">ไม่มีข้อมูล (no data)</p>'
     return Markup(f'<figure class="bar-chart"><figcaption>{escape(title)}</figcaption>{empty}'
                   f'<table class="bars">{"".join(rows)}</table>'
