@@ -52,7 +52,10 @@ def newest_workbooks(ws: Path) -> dict[str, Path]:
     """Project code -> its newest kept original (the report the PDFs print)."""
     newest: dict[str, Path] = {}
     for path in sorted((ws / "archive").rglob("*.xlsx")):  # kept originals, in arrival order
-        newest[openpyxl.load_workbook(path, read_only=True)["_meta"]["B3"].value] = path
+        meta = openpyxl.load_workbook(path, read_only=True)["_meta"]
+        if meta["B1"].value == "tps-indicator-report":  # no project: the indicator summary's
+            continue
+        newest[meta["B3"].value] = path
     return newest
 
 
