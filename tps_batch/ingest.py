@@ -199,20 +199,25 @@ def _origin(conn: Connection, cand: Candidate) -> dict[str, Any] | None:
 Stored = tuple[list[dict[str, Any]], dict[int, list[errors.Finding]]]
 
 
+def _incoming(ws: Settings, conn: Connection, cand: Candidate, sub: Submission,
+              duplicate_of: dict[str, Any] | None = None) -> store.Incoming:
+    """What is stored of one file: what reading made of it, and where it really came from
+    (an e-mail's sender and arrival, recorded when it was put in the inbox)."""
+    origin = _origin(conn, cand)
+    return store.Incoming(
+        file_name=cand.path.name, sha256=cand.sha256, size=cand.size,
+        source=origin["source"] if origin else cand.source, source_path=cand.rel,
+        received_at=(origin and origin["received_at"]) or cand.received_at,
+        submission=sub, fiscal_year=ws.fiscal_year,
+        source_detail=origin["detail"] if origin else None, duplicate_of=duplicate_of)
+
+
 def _store_batch(ws: Settings, engine: Engine, batch: list[tuple[Candidate, Checked]],
                  result: IngestResult) -> tuple[list[int], dict[int, bytes], Stored]:
     """One transaction for the whole batch; returns the ids, the annotated copies, and the
     rows and findings as stored (so that filing them away needn't read them back)."""
     with engine.begin() as conn:
-        items = []
-        for cand, checked in batch:
-            origin = _origin(conn, cand)
-            items.append(store.Incoming(
-                file_name=cand.path.name, sha256=cand.sha256, size=cand.size,
-                source=origin["source"] if origin else cand.source, source_path=cand.rel,
-                received_at=(origin and origin["received_at"]) or cand.received_at,
-                submission=checked.submission, fiscal_year=ws.fiscal_year,
-                source_detail=origin["detail"] if origin else None))
+        items = [_incoming(ws, conn, cand, checked.submission) for cand, checked in batch]
         _remember(conn, [cand for cand, _ in batch])
         rows = store.insert_many(conn, items, kept_path=lambda sid, item: kept_rel(
             ws, sid, store.status_of(item.submission.findings), item.file_name))
@@ -361,16 +366,8 @@ def _store_twins(ws: Settings, engine: Engine, twins: list[Candidate],
     if not batch:
         return
     with engine.begin() as conn:
-        items = []
-        for cand, checked in batch:
-            origin = _origin(conn, cand)
-            items.append(store.Incoming(
-                file_name=cand.path.name, sha256=cand.sha256, size=cand.size,
-                source=origin["source"] if origin else cand.source, source_path=cand.rel,
-                received_at=(origin and origin["received_at"]) or cand.received_at,
-                submission=checked.submission, fiscal_year=ws.fiscal_year,
-                source_detail=origin["detail"] if origin else None,
-                duplicate_of=known[cand.sha256]))
+        items = [_incoming(ws, conn, cand, checked.submission, known[cand.sha256])
+                 for cand, checked in batch]
         rows = store.insert_many(conn, items, kept_path=lambda sid, item: kept_rel(
             ws, sid, store.DUPLICATE, item.file_name))
     sids = [r["id"] for r in rows]
