@@ -101,8 +101,6 @@ def check_file(task: CheckTask) -> Checked:
 def in_order(findings: list[Any], version: str | None) -> list[Any]:
     """Findings as a clerk works through the file: the file itself first, then sheet by
     sheet in the workbook's order, cell by cell (row, then column) within a sheet."""
-    import re
-
     from tps_batch import spec
 
     sheets = [s for s, _ in (spec.layout(version) or spec.SPEC).sheets]
@@ -110,18 +108,13 @@ def in_order(findings: list[Any], version: str | None) -> list[Any]:
     def key(f: Any) -> tuple[int, int, str, int, int]:
         if not f.sheet or f.sheet == spec.META_SHEET:  # about the file as a whole
             return (0, 0, "", 0, 0)
-        m = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", f.cell or "")
-        row, col = (int(m[2]), _col(m[1])) if m else (f.row or 0, 0)
+        try:
+            row, col = spec.parse_cell(f.cell or "")
+        except ValueError:  # a place without a cell (a whole sheet, a table's row)
+            row, col = (f.row or 0) - 1, -1
         pos = sheets.index(f.sheet) if f.sheet in sheets else len(sheets)
         return (1, pos, f.sheet, row, col)
     return sorted(findings, key=key)  # stable: same cell keeps the order it was found in
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _symlink(task: CheckTask) -> Checked:

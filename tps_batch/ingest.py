@@ -337,6 +337,20 @@ def _ingest(ws: Settings, engine: Engine, result: IngestResult,
             remove_originals(originals)
 
 
+def _kept_copy_restored(ws: Settings, cand: Candidate, prev: dict[str, Any],
+                        restored: list[str]) -> bool:
+    """Make the stored submission's kept copy from ``cand`` if it is missing (this may be
+    the only original left; the copy goes into ``restored`` to be made durable); False
+    when ``cand`` changed since it was hashed, so it waits for the next run."""
+    if not prev.get("kept_path"):
+        return True
+    target = str(ws.workspace / prev["kept_path"])
+    kept = keep_copy(target, str(cand.path), cand.sha256)
+    if kept == "copied":
+        restored.append(target)
+    return kept != "missing"
+
+
 def _store_twins(ws: Settings, engine: Engine, twins: list[Candidate],
                  known: dict[str, dict[str, Any]], result: IngestResult,
                  originals: list[tuple[str, str]]) -> None:
@@ -348,12 +362,8 @@ def _store_twins(ws: Settings, engine: Engine, twins: list[Candidate],
     batch, restored = [], []
     for cand in twins:
         prev = known[cand.sha256]
-        if prev.get("kept_path"):
-            kept = keep_copy(str(ws.workspace / prev["kept_path"]), str(cand.path), cand.sha256)
-            if kept == "missing":
-                continue  # changed since it was hashed: the next run takes it
-            if kept == "copied":
-                restored.append(str(ws.workspace / prev["kept_path"]))
+        if not _kept_copy_restored(ws, cand, prev, restored):
+            continue  # changed since it was hashed: the next run takes it
         finding = errors.make(
             "duplicate-submission", receipt=f"{prev['id']:06d}", day=thai.format_date_short(
                 prev["received_at"].date()), status_th=_STATUS_TH.get(prev["status"], ""),
@@ -408,12 +418,8 @@ def _drop_duplicates(ws: Settings, engine: Engine, dups: list[Candidate],
         prev = known.get(cand.sha256)
         if prev is None:
             continue
-        if prev.get("kept_path"):
-            kept = keep_copy(str(ws.workspace / prev["kept_path"]), str(cand.path), cand.sha256)
-            if kept == "missing":
-                continue  # changed since it was hashed: the next run takes it
-            if kept == "copied":
-                restored.append(str(ws.workspace / prev["kept_path"]))
+        if not _kept_copy_restored(ws, cand, prev, restored):
+            continue  # changed since it was hashed: the next run takes it
         handled.append(cand)
         if cand.source == "inbox":
             gone.append((str(cand.path), cand.sha256))

@@ -319,12 +319,20 @@ def refresh_current(conn: Connection, projects_: list[tuple[int, str | None]]) -
                                      s.c.status.in_(STORED))):
             if (r.fiscal_year, r.project_code) in wanted:
                 found.setdefault((r.fiscal_year, r.project_code), []).append(r)
+    _mark_current(conn, found.values())
+
+
+def _mark_current(conn: Connection, groups: Iterable[list[Any]]) -> None:
+    """In each group of stored submissions of one thing (a project, or a group's report
+    for a round), the one with the latest (as-of date, received time, id) is current and
+    the others point to it as superseded."""
     updates = []
-    for group in found.values():
+    for group in groups:
         best = max(group, key=lambda r: (r.as_of or dt.date.min, r.received_at, r.id)).id
         updates += [{"sid": r.id, "cur": r.id == best, "sup": None if r.id == best else best}
                     for r in group]
     if updates:
+        s = submissions
         conn.execute(s.update().where(s.c.id == sa.bindparam("sid"))
                      .values(is_current=sa.bindparam("cur"), superseded_by=sa.bindparam("sup")),
                      updates)
@@ -348,15 +356,7 @@ def refresh_current_reports(conn: Connection,
         k = (r.fiscal_year, r.group_name, r.round)
         if k in wanted:
             found.setdefault(k, []).append(r)
-    updates = []
-    for group in found.values():
-        best = max(group, key=lambda r: (r.as_of or dt.date.min, r.received_at, r.id)).id
-        updates += [{"sid": r.id, "cur": r.id == best, "sup": None if r.id == best else best}
-                    for r in group]
-    if updates:
-        conn.execute(s.update().where(s.c.id == sa.bindparam("sid"))
-                     .values(is_current=sa.bindparam("cur"), superseded_by=sa.bindparam("sup")),
-                     updates)
+    _mark_current(conn, found.values())
 
 
 def known_hashes(conn: Connection, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
