@@ -48,6 +48,19 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_ingested(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with its inbox ingested (SQLite), once a session; copy it before writing
+    in it (``factories.copy_workspace``)."""
+    from tps_batch.ingest import ingest
+    from tps_batch.settings import load
+
+    path = tmp_path_factory.mktemp("demo-ingested") / "ws"
+    shutil.copytree(demo_ws, path)
+    ingest(load(path))
+    return path
+
+
 @pytest.fixture
 def demo_copy(demo_ws: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "ws"

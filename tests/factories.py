@@ -162,6 +162,12 @@ GOOD_TABLES: dict[str, list[dict[str, Any]]] = {
 }
 
 
+def copy_workspace(source: Path, dest: Path) -> settings.Settings:
+    """A copy of a workspace (dataset and files) to change, loaded."""
+    shutil.copytree(source, dest)
+    return settings.load(dest)
+
+
 def make_workspace(path: Path, **overrides: Any) -> settings.Settings:
     """The small workspace; ``database_url=""`` (or none) is SQLite in it, as by default."""
     path.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -28,20 +27,15 @@ import factories as fx
 import openpyxl
 import pytest
 
-from tps_batch.ingest import ingest
 from tps_batch.reports import generate
 from tps_batch.settings import Settings
-from tps_batch.settings import load as load_settings
 
 AS_OF = dt.date(2024, 5, 15)
 
 
 @pytest.fixture(scope="module")
-def ws(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    path = tmp_path_factory.mktemp("ind") / "ws"
-    shutil.copytree(demo_ws, path)
-    ws = load_settings(path)
-    ingest(ws)
+def ws(demo_ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    ws = fx.copy_workspace(demo_ingested, tmp_path_factory.mktemp("ind") / "ws")
     result = generate(ws, as_of=AS_OF, formats=("xlsx", "html", "json"),
                       only=("indicators", "overdue", "handoff"))
     assert not result.failures

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
+import factories as fx
 import pytest
 
-from tps_batch.ingest import ingest
 from tps_batch.reports import generate
-from tps_batch.settings import load as load_settings
 
 AS_OF = dt.date(2024, 5, 15)
 DOCS = ("action-plan", "progress-6-months", "annual-results")
@@ -24,11 +22,8 @@ FILE_NAME = re.compile(r"\.(xlsx|xlsm|xls|pdf|json|sqlite)\b|archive/|rejected/|
 
 
 @pytest.fixture(scope="module")
-def pack(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ita") / "ws"
-    shutil.copytree(demo_ws, path)
-    ws = load_settings(path)
-    ingest(ws)
+def pack(demo_ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = fx.copy_workspace(demo_ingested, tmp_path_factory.mktemp("ita") / "ws")
     result = generate(ws, as_of=AS_OF, formats=("html", "pdf"), only=("ita",))
     assert not result.failures
     return ws.output_dir / "ita"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import openpyxl
 import pytest
 
 from tps_batch import thai
-from tps_batch.ingest import ingest
 from tps_batch.reports import generate
 from tps_batch.settings import load as load_settings
 
@@ -36,11 +34,8 @@ LIST_KEYS = {"office", "fiscal_year", "as_of", "items"}
 
 
 @pytest.fixture(scope="module")
-def out(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("json") / "ws"
-    shutil.copytree(demo_ws, path)
-    ws = load_settings(path)
-    ingest(ws)
+def out(demo_ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = fx.copy_workspace(demo_ingested, tmp_path_factory.mktemp("json") / "ws")
     result = generate(ws, as_of=AS_OF, formats=("xlsx", "html", "json"))
     assert not result.failures
     return ws.output_dir
