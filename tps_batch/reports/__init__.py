@@ -289,9 +289,9 @@ def _quarters(ctx: RunContext) -> list[dict[str, Any]]:
 
 
 def _charts(ctx: RunContext) -> dict[str, Any]:
-    return ctx.once("figures", lambda: _figures(_statuses(ctx), _quarters(ctx),
-                                                ctx.rows("overdue"), ctx.rows("completeness"),
-                                                _groups(ctx)))
+    return ctx.once("figures", lambda: charts.dashboard_figures(
+        _statuses(ctx), _quarters(ctx), ctx.rows("overdue"), ctx.rows("completeness"),
+        _groups(ctx)))
 
 
 def _by_framework(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -315,43 +315,9 @@ def _periods(frame: Any) -> list[dict[str, Any]]:
     out = []
     for period, g in (frame.groupby("period", sort=False) if len(frame) else []):
         rows = g.to_dict("records")
-        groups = [r for r in rows if not r["group"].startswith("รวม")]
         out.append({"period": period, "rows": rows, "due": rows[0]["due"],
-                    "chart": charts.bar_chart(
-                        f"อัตราการส่งรายงาน {period} (%)", [r["group"] for r in groups],
-                        [("ส่งแล้ว", [r["rate"] or 0.0 for r in groups]),
-                         ("ทันกำหนด", [r["on_time_rate"] or 0.0 for r in groups])],
-                        unit="%", max_value=100)})
+                    "chart": charts.reporting_rate(f"อัตราการส่งรายงาน {period} (%)", rows)})
     return out
-
-
-def _figures(statuses: list[dict[str, Any]], quarters: list[dict[str, Any]], overdue: Any,
-             completeness: Any, groups: list[dict[str, Any]]) -> dict[str, Any]:
-    shown = [s for s in statuses if s["count"]]
-    counts = overdue.groupby("group").size().to_dict() if len(overdue) else {}
-    latest = completeness[completeness["period"] == completeness["period"].iloc[-1]] \
-        if len(completeness) else completeness
-    latest_rows = [r for r in (latest.to_dict("records") if len(latest) else [])
-                   if not r["group"].startswith("รวม")]
-    names = [g["group"] for g in groups]
-    return {
-        "status": charts.bar_chart("โครงการตามสถานะ",
-                                   [s["status"] for s in shown],
-                                   [("จำนวนโครงการ", [float(s["count"]) for s in shown])]),
-        "disbursement": charts.bar_chart(
-            "การเบิกจ่ายสะสมเทียบเป้าหมาย (%)",
-            [q["quarter"] for q in quarters],
-            [("เบิกจ่ายสะสม", [q["actual"] or 0.0 for q in quarters])],
-            unit="%", max_value=100, marker=[q["target"] for q in quarters]),
-        "overdue": charts.bar_chart("รายการเลยกำหนดตามกลุ่ม", names,
-                                    [("รายการ", [float(counts.get(n, 0)) for n in names])]),
-        "completeness": charts.bar_chart(
-            "อัตราการส่งรายงานงวดล่าสุด (%)",
-            [r["group"] for r in latest_rows],
-            [("ส่งแล้ว", [r["rate"] or 0.0 for r in latest_rows]),
-             ("ทันกำหนด", [r["on_time_rate"] or 0.0 for r in latest_rows])],
-            unit="%", max_value=100),
-    }
 
 
 def _problems_by_group(data: ReportData) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ breaking as the rest of the page; the bars are boxes whose width is a number we 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -51,3 +52,35 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Seq
     return Markup(f'<figure class="bar-chart"><figcaption>{escape(title)}</figcaption>{empty}'
                   f'<table class="bars">{"".join(rows)}</table>'
                   f'<div class="legend">{legend}</div></figure>')
+
+
+def reporting_rate(title: str, rows: list[dict[str, Any]]) -> Markup:
+    """Received and on-time rates per group of one reporting period (totals left out)."""
+    groups = [r for r in rows if not r["group"].startswith("รวม")]
+    return bar_chart(title, [r["group"] for r in groups],
+                     [("ส่งแล้ว", [r["rate"] or 0.0 for r in groups]),
+                      ("ทันกำหนด", [r["on_time_rate"] or 0.0 for r in groups])],
+                     unit="%", max_value=100)
+
+
+def dashboard_figures(statuses: list[dict[str, Any]], quarters: list[dict[str, Any]],
+                      overdue: Any, completeness: Any,
+                      groups: list[dict[str, Any]]) -> dict[str, Markup]:
+    """The dashboard's and annual report's charts, from the run's aggregations."""
+    shown = [s for s in statuses if s["count"]]
+    counts = overdue.groupby("group").size().to_dict() if len(overdue) else {}
+    latest = completeness[completeness["period"] == completeness["period"].iloc[-1]] \
+        if len(completeness) else completeness
+    names = [g["group"] for g in groups]
+    return {
+        "status": bar_chart("โครงการตามสถานะ", [s["status"] for s in shown],
+                            [("จำนวนโครงการ", [float(s["count"]) for s in shown])]),
+        "disbursement": bar_chart(
+            "การเบิกจ่ายสะสมเทียบเป้าหมาย (%)", [q["quarter"] for q in quarters],
+            [("เบิกจ่ายสะสม", [q["actual"] or 0.0 for q in quarters])],
+            unit="%", max_value=100, marker=[q["target"] for q in quarters]),
+        "overdue": bar_chart("รายการเลยกำหนดตามกลุ่ม", names,
+                             [("รายการ", [float(counts.get(n, 0)) for n in names])]),
+        "completeness": reporting_rate("อัตราการส่งรายงานงวดล่าสุด (%)",
+                                       latest.to_dict("records") if len(latest) else []),
+    }
