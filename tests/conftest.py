@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pgserver
 import pytest
@@ -46,6 +47,15 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "ws"
     create_demo(path, seed=2567)
     return path
+
+
+@pytest.fixture
+def ws(tmp_path: Path, dataset_url: str) -> Any:
+    """The small workspace of ``factories``; on each backend for tests marked ``backends``
+    (modules with a workspace of their own define their own ``ws``)."""
+    import factories as fx
+
+    return fx.make_workspace(tmp_path / "ws", database_url=dataset_url)
 
 
 @pytest.fixture(scope="session")

@@ -162,6 +162,13 @@ GOOD_TABLES: dict[str, list[dict[str, Any]]] = {
 }
 
 
+def sha(path: Path) -> str:
+    """A file's sha256, as ingest hashes it."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def copy_workspace(source: Path, dest: Path) -> settings.Settings:
     """A copy of a workspace (dataset and files) to change, loaded."""
     shutil.copytree(source, dest)

@@ -7,7 +7,6 @@ elsewhere); the locked database is held by a second SQLite connection."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 import subprocess
 import sys
@@ -22,8 +21,7 @@ from tps_batch.settings import Settings
 N = 12
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+sha = fx.sha
 
 
 def tps(ws: Settings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -35,8 +35,7 @@ with open(dst, "wb") as fh:
 """
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+sha = fx.sha
 
 
 def status_json(ws: Settings) -> dict:
