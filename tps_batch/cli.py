@@ -181,7 +181,9 @@ def demo(directory: Path, seed: int, fiscal_year: int, force: bool) -> None:
     manifest = create_demo(directory, seed=seed, fiscal_year=fiscal_year)
     click.echo(f"สร้างตัวอย่างแล้ว / demo created: {directory} — "
                f"{len(manifest.projects)} projects in the plan, "
-               f"{len(manifest.files)} workbooks in inbox/, {len(manifest.planted)} planted cases")
+               f"{len(manifest.files)} project workbooks and "
+               f"{len(manifest.indicator_files)} indicator result reports in inbox/, "
+               f"{len(manifest.planted) + len(manifest.indicator_planted)} planted cases")
 
 
 @main.command()
