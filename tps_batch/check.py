@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tps_batch import thai
 from tps_batch.annotate import annotated_copy, needs_annotation
 from tps_batch.guard import GuardLimits
+from tps_batch.photos import PhotoLimits
 from tps_batch.read import Submission, read_guarded
 
 
@@ -33,6 +34,7 @@ class CheckTask:
     annotate: bool = False
     sha256: str | None = None           # what the caller hashed; None: don't compare
     size: int | None = None             # and the size it found
+    photos: PhotoLimits = field(default_factory=PhotoLimits)  # activity photos' limits
 
 
 @dataclass
@@ -87,6 +89,8 @@ def check_file(task: CheckTask) -> Checked:
                  far_factor=task.far_factor)
     if sub.readable and not task.plan_path:
         sub.findings.append(_skipped())
+    if sub.readable and data is not None and not sub.is_indicator_report:
+        _photos(sub, data, task)
     sub.findings[:] = in_order(sub.findings, sub.template_version)
     name = Path(task.path).name
     for f in sub.findings:
@@ -96,6 +100,21 @@ def check_file(task: CheckTask) -> Checked:
     if task.annotate and sub.readable and data is not None and needs_annotation(sub.findings):
         annotated = annotated_copy(data, sub.findings)
     return Checked(sub, annotated)
+
+
+def _photos(sub: Submission, data: bytes, task: CheckTask) -> None:
+    """The pictures pasted on the attachments sheet, re-encoded, each linked to the
+    attachment line it was placed beside (see :func:`tps_batch.photos.beside`)."""
+    from tps_batch import photos, spec
+
+    layout = spec.layout(sub.template_version)
+    table = next((t for t in layout.tables if t.key == "attachments"), None) if layout else None
+    if table is None or task.photos.max_photos <= 0:
+        return
+    sub.photos = photos.extract(data, table.sheet, sub.findings, task.photos)
+    lines = [r.get("_row") for r in sub.tables.get("attachments", [])]
+    for photo in sub.photos:
+        photo.attachment = photos.beside(photo.row, lines)
 
 
 def in_order(findings: list[Any], version: str | None) -> list[Any]:

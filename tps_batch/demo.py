@@ -21,6 +21,7 @@ from tps_batch import spec, thai
 from tps_batch.atomic import atomic_write
 from tps_batch.demo_data import (
     ACTS,
+    DEMO_PHOTO_WORKBOOKS,
     FIRST_NAMES,
     FRAMEWORKS,
     GROUPS,
@@ -29,6 +30,7 @@ from tps_batch.demo_data import (
     PLANTED_ALIASES,
     PROJECTS,
     TEXTS,
+    activity_photo,
 )
 from tps_batch.demo_indicators import rounds_text, write_indicator_reports
 from tps_batch.plan import P_PROJECTS, write_plan
@@ -200,6 +202,21 @@ def _render(p: dict[str, Any], as_of: dt.date, office: dict[str, Any]
         "suggestions": [{"text": t} for t in p["suggestions"]], "attachments": attachments}
 
 
+def _photos(tables: dict[str, Any], done: list[str], n: int) -> dict[str, list[Any]]:
+    """The first :data:`DEMO_PHOTO_WORKBOOKS` workbooks with a photo line get a picture
+    pasted beside it (right of the table, on that line), as staff paste activity photos."""
+    from tps_batch.layout import col_letter
+
+    t = SPEC.table("attachments")
+    lines = [i for i, a in enumerate(tables["attachments"]) if a["kind"] == "ภาพถ่ายกิจกรรม"]
+    if not lines or len(done) >= DEMO_PHOTO_WORKBOOKS:
+        return {}
+    done.append(str(n))
+    beside = col_letter(t.first_col + len(t.columns))  # the first column after the table
+    cell = f"{beside}{t.first_row + lines[0]}"
+    return {t.sheet: [(cell, activity_photo(n))]}
+
+
 def _postponable(p: dict[str, Any], as_of: dt.date) -> int | None:
     """The last activity due before ``as_of`` that is not the monthly meeting."""
     due = [i for i, a in enumerate(p["activities"]) if a["end"] < as_of and a["kind"] != "A"]
@@ -325,9 +342,12 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
         used.append(rng.choice(ok))
         return used[-1]
 
+    photographed: list[str] = []
+
     def write(name: str, wb: tuple, day: dt.date, hour: int, n: int) -> None:  # to the inbox
         write_workbook(path := directory / "inbox" / name, values=wb[0], tables=wb[1],
-                       extra_choices={"indicators.framework": [f[0] for f in FRAMEWORKS]})
+                       extra_choices={"indicators.framework": [f[0] for f in FRAMEWORKS]},
+                       pictures=_photos(wb[1], photographed, n))
         at = dt.datetime.combine(day, dt.time(hour, n % 60), BANGKOK).timestamp()
         os.utime(path, (at, at))  # dated as received
         manifest.files[name] = projects[n]["code"]

@@ -5,6 +5,8 @@ and texts, one record a line (fields separated by "|"). Kept apart from the gene
 
 from __future__ import annotations
 
+import random
+
 
 def _rows(text: str) -> list[list[str]]:
     """The data tables below: one record a line, fields separated by "|"."""
@@ -132,3 +134,37 @@ problems|ระยะเวลาดำเนินกิจกรรมตร�
 suggestions|ควรวางปฏิทินกิจกรรมให้สอดคล้องกับปฏิทินวิชาการของสถานศึกษา|ควรแจ้งจัดสรรงบประมาณตั้งแต่ต้นปีงบประมาณ|ควรจัดทำระบบรายงานออนไลน์เพื่อลดภาระเอกสารของโรงเรียน|ควรขยายผลแนวปฏิบัติที่ดีไปยังโรงเรียนอื่นในสังกัด|ควรติดตามผลต่อเนื่องในปีงบประมาณถัดไป
 strategies|กลยุทธ์ที่ 1 ด้านความปลอดภัย|กลยุทธ์ที่ 2 ด้านโอกาส|กลยุทธ์ที่ 3 ด้านคุณภาพ|กลยุทธ์ที่ 4 ด้านประสิทธิภาพ
 """)}  # noqa: E501
+
+
+#: How many of the demo's workbooks get activity photos pasted beside their photo line:
+#: enough to show the annex, few enough to keep the demo quick.
+DEMO_PHOTO_WORKBOOKS = 6
+
+
+def activity_photo(seed: int, width: int = 960, height: int = 640) -> bytes:
+    """A made-up activity photo (a meeting: a screen, a table, people), JPEG, the same for
+    the same seed: the demo must not ship or fetch anyone's real pictures."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    img = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(img)
+    wall = (rng.randint(200, 235), rng.randint(200, 225), rng.randint(170, 200))
+    for y in range(height):  # a lit wall above a floor
+        shade = 1.0 - 0.25 * y / height
+        draw.line([(0, y), (width, y)], fill=tuple(int(c * shade) for c in wall))
+    draw.rectangle([0, int(height * 0.72), width, height], fill=(120, 90, 60))
+    draw.rectangle([int(width * 0.3), 40, int(width * 0.7), int(height * 0.4)],
+                   fill=(245, 245, 250), outline=(60, 60, 60), width=4)
+    draw.rectangle([int(width * 0.1), int(height * 0.62), int(width * 0.9), int(height * 0.7)],
+                   fill=(150, 110, 70))
+    for i in range(rng.randint(5, 9)):  # people seated behind the table
+        x = int(width * (0.14 + 0.1 * i)) % width
+        shirt = (rng.randint(30, 200), rng.randint(30, 200), rng.randint(30, 200))
+        draw.rectangle([x - 28, int(height * 0.5), x + 28, int(height * 0.66)], fill=shirt)
+        draw.ellipse([x - 20, int(height * 0.4), x + 20, int(height * 0.5)], fill=(224, 172, 130))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()

@@ -222,6 +222,22 @@ _define("spending-differs-from-disbursed", "warning", "validate",
         "Activities spent {spent} THB in total but the budget shows {disbursed} THB disbursed, "
         "more than {tolerance}% apart")
 
+# --- photos pasted in the attachments sheet: never refuse a report (tests/test_photos.py) ---
+_define("photo-unreadable", "warning", "photos",
+        "ภาพที่วางไว้ที่เซลล์ {at} เปิดไม่ได้ ({detail_th}) จึงไม่ได้พิมพ์ในรายงาน "
+        "กรุณาวางภาพใหม่เป็นภาพ JPEG หรือ PNG",
+        "The picture at {at} cannot be read ({detail}); it is left out of the report: paste "
+        "it again as a JPEG or PNG picture")
+_define("photo-too-large", "warning", "photos",
+        "ภาพที่เซลล์ {at} มีขนาด {width}×{height} จุด ({megapixels} ล้านจุด) เกินกำหนด "
+        "{limit} ล้านจุด จึงไม่ได้พิมพ์ในรายงาน กรุณาย่อภาพแล้ววางใหม่",
+        "The picture at {at} is {width}×{height} pixels ({megapixels} megapixels), over the "
+        "{limit} megapixel limit; it is left out of the report: shrink it and paste it again")
+_define("photos-too-many", "warning", "photos",
+        "ชีตนี้มีภาพ {count} ภาพ เกินกำหนด {limit} ภาพ ภาพหลังจากนี้ {left_out} ภาพไม่ได้พิมพ์ในรายงาน",
+        "This sheet has {count} pictures, over the limit of {limit}; the {left_out} from here "
+        "on are left out of the report")
+
 # --- indicator result report: its own stage (a case each in tests/test_indicator_intake.py) ---
 _define("indicator-not-in-plan", "error", "indicator",
         "ไม่พบตัวชี้วัด '{value}' ในแผนปี {fiscal_year} (ใช้รูปแบบ กรอบ:รหัส เช่น ITA:O16)",
@@ -348,7 +364,7 @@ def catalog_markdown() -> str:
         "Generated from `tps_batch/errors.py` by `tps errors --markdown`; do not edit by hand.",
         "",
     ]
-    for stage in ("intake", "guard", "read", "validate", "indicator", "plan"):
+    for stage in ("intake", "guard", "read", "validate", "photos", "indicator", "plan"):
         lines += [f"## {stage}", "", "| code | severity | ไทย | English |", "|---|---|---|---|"]
         for kind in CATALOG.values():
             if kind.stage == stage:

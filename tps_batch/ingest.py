@@ -38,6 +38,7 @@ from tps_batch.fileaway import (
 )
 from tps_batch.guard import GuardLimits
 from tps_batch.lock import workspace_lock
+from tps_batch.photos import PhotoLimits
 from tps_batch.plan import stop_on_errors
 from tps_batch.read import Submission
 from tps_batch.settings import Settings
@@ -158,8 +159,9 @@ def _tasks(files: Iterable[tuple[Path, dt.date, str | None, int | None]],
     plan = ws.path("plan")
     plan_path = str(plan) if plan.is_file() else None
     limits = limits_of(ws)
+    photos = PhotoLimits(ws.max_photos, ws.photo_max_megapixels)
     return (CheckTask(str(p), limits, ws.macros, ws.fiscal_year, plan_path, day,
-                      ws.far_above_factor, annotate, digest, size)
+                      ws.far_above_factor, annotate, digest, size, photos)
             for p, day, digest, size in files)
 
 

@@ -218,6 +218,8 @@ class WorkbookSpec:
     tables: tuple[Table, ...]
     extra: dict[str, Any] = field(default_factory=dict)
     signoffs: tuple[SignoffRole, ...] = ()
+    #: sheets whose protection lets the clerk paste pictures (the activity photos)
+    picture_sheets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_layout(self)
@@ -239,7 +241,8 @@ class WorkbookSpec:
                drop_fields: Iterable[str] = (), tables: Iterable[Table] = (),
                drop_tables: Iterable[str] = (),
                sheets: tuple[tuple[str, str], ...] | None = None,
-               signoffs: tuple[SignoffRole, ...] | None = None) -> WorkbookSpec:
+               signoffs: tuple[SignoffRole, ...] | None = None,
+               picture_sheets: tuple[str, ...] | None = None) -> WorkbookSpec:
         """The next layout: this one with fields added, moved (key → new cell), replaced
         (same key) or dropped, and tables replaced (same key), added or dropped.
 
@@ -268,7 +271,8 @@ class WorkbookSpec:
         kept = [new_tables.pop(t.key, t) for t in self.tables if t.key not in gone]
         return WorkbookSpec(self.template_id, version, sheets, tuple(fields),
                             (*kept, *new_tables.values()), dict(self.extra),
-                            self.signoffs if signoffs is None else signoffs)
+                            self.signoffs if signoffs is None else signoffs,
+                            self.picture_sheets if picture_sheets is None else picture_sheets)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``tps spec --json``."""

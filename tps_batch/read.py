@@ -318,6 +318,8 @@ class Submission:
     #: which standard workbook it is (its ``_meta`` template id): the project report or
     #: the indicator result report
     template_id: str = TEMPLATE_ID
+    #: pictures pasted on the attachments sheet, re-encoded (:class:`tps_batch.photos.Photo`)
+    photos: list[Any] = field(default_factory=list)
 
     @property
     def readable(self) -> bool:

@@ -84,6 +84,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Time limit for reading one file (seconds)", minimum=0.1),
     Setting("parse_memory_mb", "int", 1024, "หน่วยความจำสูงสุดต่อไฟล์ (MB)",
             "Memory limit of a reading worker (MB)", minimum=64),
+    Setting("max_photos", "int", 30, "จำนวนภาพกิจกรรมสูงสุดที่พิมพ์จากสมุดงานหนึ่งไฟล์",
+            "Most activity photos printed from one workbook's attachments sheet", minimum=0),
+    Setting("photo_max_megapixels", "float", 50.0, "ขนาดภาพกิจกรรมสูงสุด (ล้านจุด)",
+            "Largest activity photo decoded (megapixels); a larger one is left out with a "
+            "warning", minimum=0.01),
     Setting("workers", "int", 2, "จำนวนตัวอ่านไฟล์พร้อมกัน", "Parallel reading workers",
             minimum=1),
     Setting("imap_host", "str", "", "เซิร์ฟเวอร์ IMAP (ว่าง = ไม่รับไฟล์ทางอีเมล)",

@@ -134,6 +134,19 @@ indicator_results = sa.Table(
       for c in spec.stored_columns("results", indicator_spec.LAYOUTS)],
 )
 INDICATOR_KIND = "indicator"
+#: Activity photos pasted on a report's attachments sheet, re-encoded as JPEG (revision
+#: 0006). Not exported: the data exports are tables of figures and text.
+photos = sa.Table(
+    "photos", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), index=True),
+    sa.Column("project_code", sa.Text),
+    sa.Column("seq", sa.Integer),
+    sa.Column("attachment_seq", sa.Integer),  # the attachments line it sits beside, if any
+    sa.Column("cell", sa.Text),               # where it was anchored, e.g. "D5"
+    sa.Column("width", sa.Integer),
+    sa.Column("height", sa.Integer),
+    sa.Column("content", sa.LargeBinary, nullable=False),  # JPEG
+)
 #: Every table of submitted content, in export order.
 EXPORT_TABLES = ["submissions", "projects", *CONTENT_TABLES, "signoffs", "indicator_results",
                  "findings"]
@@ -258,6 +271,7 @@ _COLUMNS: dict[str, list[str]] = {
     "signoffs": [*_SEQ_KEYS, "role", "name", "position", "date"],
     **{key: [c.name for c in table.columns] for key, table in CONTENT_TABLES.items()},
     "indicator_results": [c.name for c in indicator_results.columns],
+    "photos": [c.name for c in photos.columns],
 }
 _CONTENT_KEYS = {key: [c for c in cols if c not in _SEQ_KEYS] for key, cols in _COLUMNS.items()
                  if key in CONTENT_TABLES}
@@ -301,6 +315,8 @@ def _content_rows(rows: dict[str, list[tuple[Any, ...]]], sid: int, sub: Submiss
     for key, keys in _CONTENT_KEYS.items():
         rows[key] += [(sid, code, i + 1, *(r.get(k) for k in keys))
                       for i, r in enumerate(sub.tables.get(key, ()))]
+    rows["photos"] += [(sid, code, i + 1, p.attachment, p.cell, p.width, p.height, p.data)
+                       for i, p in enumerate(sub.photos)]
 
 
 def refresh_current(conn: Connection, projects_: list[tuple[int, str | None]]) -> None:

@@ -9,6 +9,7 @@ writers — never ``worksheet.write`` — so text that starts with ``=`` stays t
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,8 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
                    spec: WorkbookSpec | None = None, version: str | None = None,
                    protect: bool = True, spare_rows: int | None = None,
                    locked: Iterable[str] = (),
-                   title: tuple[str, str] = (TITLE_TH, TITLE_EN)) -> Path:
+                   title: tuple[str, str] = (TITLE_TH, TITLE_EN),
+                   pictures: Mapping[str, Iterable[tuple[str, bytes]]] | None = None) -> Path:
     """Write a standard workbook (blank when ``values``/``tables`` are empty), atomically.
 
     The layout is ``spec`` if given, else the one registered for ``version`` (default: the
@@ -172,6 +174,8 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
     ``spare_rows`` limits the formatted blank rows after the data (None: up to max_rows).
     ``locked``: ``"table.column"`` cells prefilled here that the clerk may not change.
     ``title``: the workbook's Thai and English title (the project report's by default).
+    ``pictures``: sheet → ``(cell, image bytes)`` pasted there, as a clerk pastes activity
+    photos beside their attachment line (the demo's and the tests' photos).
     """
     values, tables, extra_choices = values or {}, tables or {}, extra_choices or {}
     if spec is None:
@@ -197,13 +201,17 @@ def write_workbook(path: Path, *, values: Mapping[str, Any] | None = None,
             for table in spec.tables_on(sheet):
                 _table(ws, table, list(tables.get(table.key, [])), fmts, extra_choices,
                        spare_rows, frozenset(locked))
+            for cell, image in (pictures or {}).get(sheet, ()):
+                ws.insert_image(cell, f"{cell}.png", {"image_data": io.BytesIO(image),
+                                                      "object_position": 1})
             if spec.tables_on(sheet) and not spec.fields_on(sheet):
                 first = min(t.header_row for t in spec.tables_on(sheet))
                 ws.freeze_panes(first + 1, 0)
                 ws.repeat_rows(first - 1, first)
             if protect:
                 ws.protect("", {"format_columns": True, "format_rows": True,
-                                "select_locked_cells": True, "select_unlocked_cells": True})
+                                "select_locked_cells": True, "select_unlocked_cells": True,
+                                "objects": sheet in spec.picture_sheets})
         meta = wb.add_worksheet(META_SHEET)
         meta.write_string(0, 0, "template_id")
         meta.write_string(0, 1, spec.template_id)

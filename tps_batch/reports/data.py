@@ -39,6 +39,24 @@ class ReportData:
     contexts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-project pages
     target_rule: str = "quarter-end"  # settings.disbursement_target
     due_soon_days: int = 14           # settings.due_soon_days
+    db_url: str | None = None         # where photos are read from, when a page asks
+
+    def photos_of(self, sid: int) -> list[dict[str, Any]]:
+        """One submission's activity photos (JPEG bytes in ``content``), in sheet order.
+
+        Read when a per-project page asks, one submission at a time: photos are the
+        dataset's bulk, and no other report prints them."""
+        if not self.db_url:
+            return []
+        engine = store.connect(self.db_url, migrate=False)
+        try:
+            with engine.connect() as conn:
+                t = store.photos
+                rows = conn.execute(sa.select(t).where(t.c.submission_id == sid)
+                                    .order_by(t.c.seq))
+                return [dict(r._mapping) for r in rows]
+        finally:
+            engine.dispose()
 
     def table(self, key: str) -> pd.DataFrame:
         return self.tables[key]
@@ -117,7 +135,7 @@ def load(ws: Settings, as_of: dt.date) -> ReportData:
     subs["is_current_asof"] = subs["id"].isin(ids)
     data = ReportData(ws.office_name, fy, as_of, plan, _projects(plan, tables, subs, as_of),
                       subs, tables, target_rule=ws.disbursement_target,
-                      due_soon_days=ws.due_soon_days)
+                      due_soon_days=ws.due_soon_days, db_url=ws.db_url)
     return data
 
 

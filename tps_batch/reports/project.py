@@ -97,6 +97,33 @@ def project_context(data: ReportData, code: str) -> dict[str, Any]:
     return data.contexts[code]
 
 
+#: The line the annex gives photos pasted beside no attachment line.
+LOOSE_PHOTOS_TH = "ภาพกิจกรรม"
+
+
+def with_photos(data: ReportData, project: dict[str, Any]) -> dict[str, Any]:
+    """``project`` (a :func:`project_context`) with its activity photos as JPEG ``data:``
+    URLs: each attachment line gets the pictures pasted beside it (``images``), and
+    pictures beside no line make one more photo line. Only the per-project page prints
+    them, so the shared, cached context stays free of them."""
+    import base64
+
+    photos = data.photos_of(project["submission_id"])
+    if not photos:
+        return project
+    attachments = [dict(a, images=[]) for a in project["attachments"]]
+    loose = []
+    for ph in photos:
+        url = "data:image/jpeg;base64," + base64.b64encode(ph["content"]).decode("ascii")
+        n = ph["attachment_seq"]
+        target = attachments[n - 1]["images"] if n and 0 < n <= len(attachments) else loose
+        target.append(url)
+    if loose:
+        attachments.append({"kind": "photo", "kind_th": choice_label(ATTACHMENT_KINDS, "photo"),
+                            "name": LOOSE_PHOTOS_TH, "link": None, "images": loose})
+    return dict(project, attachments=attachments)
+
+
 def _header(p: dict[str, Any], header: dict[str, Any]) -> list[dict[str, Any]]:
     """The header rows of the form: required fields always, optional ones when filled."""
     out = []
@@ -147,7 +174,8 @@ def _context(data: ReportData, code: str) -> dict[str, Any]:
     by_key = {s["key"]: s["rows"] for s in sections}
     signed = {s["role"]: s for s in _rows(data, "signoffs", sid)}
     return {
-        "code": code, "name": p["name"], "group": p["group"], "owner": p["owner"],
+        "code": code, "submission_id": sid, "name": p["name"], "group": p["group"],
+        "owner": p["owner"],
         "status_th": p["status_th"], "report_kind_th": p["report_kind_th"],
         "as_of": header["as_of"], "planned_start": header["planned_start"],
         "planned_end": header["planned_end"], "strategy": header.get("strategy"),

@@ -1,0 +1,298 @@
+"""Activity photos pasted into a project workbook's attachments sheet, made safe to print.
+
+The seed's form ends with the activity photos, and the staff's habit is to paste them into
+the workbook beside the line that names them. A picture in an .xlsx is a drawing anchored
+on a cell (``xl/drawings/drawingN.xml``) that points at a part in ``xl/media/``. This
+module finds the pictures anchored on the attachments sheet, decodes each with Pillow
+under a pixel limit and re-encodes it as a plain JPEG of bounded size, so the report
+prints only pixels we wrote (no metadata, no embedded profile, no exotic codec reaches
+the browser). Runs in the reading worker, under its memory and time limits. A picture
+that cannot be used is a warning naming its cell; the report is never refused for one.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass
+from xml.parsers import expat
+
+from tps_batch import errors
+from tps_batch.errors import Finding
+from tps_batch.layout import col_letter
+
+XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ANCHORS = {f"{XDR_NS} twoCellAnchor", f"{XDR_NS} oneCellAnchor", f"{XDR_NS} absoluteAnchor"}
+#: the longest side and JPEG quality of a printed photo: A4 at 16 cm wide is ~1900 px at
+#: 300 dpi, and 1600 px keeps a page of photos small while looking sharp on paper
+MAX_SIDE = 1600
+JPEG_QUALITY = 82
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    """How many pictures are taken from one workbook and how large one may be decoded."""
+
+    max_photos: int = 30
+    max_megapixels: float = 50.0
+
+
+@dataclass
+class Photo:
+    """One re-encoded picture and where it was anchored (1-based sheet row and column)."""
+
+    row: int | None      # None: anchored to the page, not to a cell
+    col: int | None
+    data: bytes          # JPEG
+    width: int
+    height: int
+    #: 1-based index of the attachment line it was pasted beside (None: none)
+    attachment: int | None = None
+
+    @property
+    def cell(self) -> str:
+        return f"{col_letter(self.col - 1)}{self.row}" if self.row and self.col else ""
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    row: int | None
+    col: int | None
+    embeds: tuple[str, ...]  # relationship ids of the pictures in this anchor
+
+
+class _Unusable(Exception):
+    """A drawing part we will not read (a DTD, broken XML)."""
+
+
+def _parse(xml: bytes, handler: type[_DrawingReader] | type[_RelsReader]) -> list:
+    """Run a small expat reader; a DTD is refused before it is read, so no entity is ever
+    declared, hence none expanded."""
+    reader = handler()
+
+    def refuse(*_args: object) -> None:
+        raise _Unusable("DTD in a package part")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.text
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise _Unusable(str(exc)) from None
+    return reader.found
+
+
+class _DrawingReader:
+    """The anchors of a drawing part: the top-left cell (``<xdr:from>``) and every picture
+    (``<a:blip r:embed>``) inside, a group's pictures included."""
+
+    def __init__(self) -> None:
+        self.found: list[_Anchor] = []
+        self._depth = 0
+        self._in_from = False
+        self._field: str | None = None
+        self._buf = ""
+        self._pos: dict[str, int] = {}
+        self._embeds: list[str] = []
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag in _ANCHORS:
+            self._depth += 1
+            if self._depth == 1:
+                self._pos, self._embeds = {}, []
+        elif tag == f"{XDR_NS} from" and self._depth == 1:
+            self._in_from = True
+        elif self._in_from and tag in (f"{XDR_NS} row", f"{XDR_NS} col"):
+            self._field, self._buf = tag.rsplit(" ", 1)[1], ""
+        elif tag == f"{A_NS} blip" and self._depth and attrs.get(f"{R_NS} embed"):
+            self._embeds.append(attrs[f"{R_NS} embed"])
+
+    def text(self, data: str) -> None:
+        if self._field:
+            self._buf += data
+
+    def end(self, tag: str) -> None:
+        if self._field and tag.endswith(f" {self._field}"):
+            try:
+                self._pos[self._field] = int(self._buf.strip())
+            except ValueError:
+                pass
+            self._field = None
+        elif tag == f"{XDR_NS} from":
+            self._in_from = False
+        elif tag in _ANCHORS:
+            self._depth -= 1
+            if self._depth == 0 and self._embeds:
+                row, col = self._pos.get("row"), self._pos.get("col")
+                self.found.append(_Anchor(None if row is None else row + 1,
+                                          None if col is None else col + 1,
+                                          tuple(self._embeds)))
+
+
+class _RelsReader:
+    """A part's internal relationships: (id, type's last segment, target)."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str, str]] = []
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag.endswith(" Relationship") and attrs.get("TargetMode") != "External":
+            self.found.append((attrs.get("Id", ""), attrs.get("Type", "").rsplit("/", 1)[-1],
+                               attrs.get("Target", "")))
+
+    def text(self, data: str) -> None:
+        pass
+
+    def end(self, tag: str) -> None:
+        pass
+
+
+def _rels(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str, str]]:
+    """``part``'s relationships with targets resolved to part names."""
+    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    if rels not in names:
+        return []
+    base = posixpath.dirname(part)
+    return [(rid, kind, target[1:] if target.startswith("/")
+             else posixpath.normpath(posixpath.join(base, target)))
+            for rid, kind, target in _parse(zf.read(rels), _RelsReader)]
+
+
+def _pictures(zf: zipfile.ZipFile, sheet_part: str) -> list[tuple[int | None, int | None, str]]:
+    """(row, col, media part) of every picture anchored on the sheet, top to bottom."""
+    names = {i.filename for i in zf.infolist()}
+    out = []
+    for _rid, kind, drawing in _rels(zf, names, sheet_part):
+        if kind != "drawing" or drawing not in names:
+            continue
+        media = {rid: target for rid, k, target in _rels(zf, names, drawing) if k == "image"}
+        for anchor in _parse(zf.read(drawing), _DrawingReader):
+            out += [(anchor.row, anchor.col, media.get(rid, "")) for rid in anchor.embeds]
+    return sorted(out, key=lambda p: (p[0] is None, p[0] or 0, p[1] or 0))
+
+
+def beside(row: int | None, lines: list[int | None]) -> int | None:
+    """Which attachment line (1-based index into ``lines``, their sheet rows) a picture
+    anchored on ``row`` belongs to: the line on its row, else the nearest line above it
+    when it sits within the table (a picture spanning down from a line beside it). Below
+    the last line or above the first, it belongs to none."""
+    if row is None:
+        return None
+    best = None
+    for i, line in enumerate(lines, 1):
+        if line is None or line > row:
+            continue
+        if best is None or line > lines[best - 1]:  # type: ignore[operator]
+            best = i
+    last = max((x for x in lines if x is not None), default=None)
+    if best is None or last is None or row > last:
+        return None
+    return best
+
+
+def extract(data: bytes, sheet: str, findings: list[Finding],
+            limits: PhotoLimits | None = None) -> list[Photo]:
+    """The pictures anchored on ``sheet`` of the .xlsx ``data``, re-encoded, in sheet order
+    (row, then column); what cannot be used is a warning in ``findings``."""
+    from tps_batch.xlsxpatch import sheet_parts
+
+    limits = limits or PhotoLimits()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            part = sheet_parts(zf).get(sheet)
+            if part is None:
+                return []
+            pictures = _pictures(zf, part)
+            photos: list[Photo] = []
+            for n, (row, col, media) in enumerate(pictures):
+                cell = f"{col_letter(col - 1)}{row}" if row and col else None
+                if n >= limits.max_photos:
+                    findings.append(errors.make(
+                        "photos-too-many", sheet=sheet, cell=cell, count=len(pictures),
+                        limit=limits.max_photos, left_out=len(pictures) - limits.max_photos))
+                    break
+                photo = _photo(zf, media, row, col, limits, sheet, cell, findings)
+                if photo is not None:
+                    photos.append(photo)
+            return photos
+    except (_Unusable, zipfile.BadZipFile, KeyError, OSError) as exc:
+        findings.append(errors.make("photo-unreadable", sheet=sheet, at=sheet,
+                                    detail=f"its drawing cannot be read: {_short(exc)}",
+                                    detail_th=f"อ่านส่วนภาพวาดของชีตไม่ได้: {_short(exc)}"))
+        return []
+
+
+def _photo(zf: zipfile.ZipFile, media: str, row: int | None, col: int | None,
+           limits: PhotoLimits, sheet: str, cell: str | None,
+           findings: list[Finding]) -> Photo | None:
+    place = cell or "-"
+    if not media or media not in zf.namelist():
+        findings.append(errors.make("photo-unreadable", sheet=sheet, cell=cell, at=place,
+                                    detail_th="ไม่พบไฟล์ภาพในสมุดงาน",
+                                    detail="the picture's file is missing from the workbook"))
+        return None
+    try:
+        encoded = reencode(zf.read(media), limits)
+    except _TooLarge as exc:
+        findings.append(errors.make("photo-too-large", sheet=sheet, cell=cell, at=place,
+                                    width=exc.width, height=exc.height,
+                                    megapixels=f"{exc.width * exc.height / 1e6:.0f}",
+                                    limit=f"{limits.max_megapixels:g}"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is a warning, not a crash
+        findings.append(errors.make("photo-unreadable", sheet=sheet, cell=cell, at=place,
+                                    detail_th=f"ข้อมูลภาพเสียหายหรือเป็นรูปแบบที่เปิดไม่ได้: {_short(exc)}",
+                                    detail=_short(exc)))
+        return None
+    jpeg, width, height = encoded
+    return Photo(row, col, jpeg, width, height)
+
+
+class _TooLarge(Exception):
+    def __init__(self, width: int, height: int) -> None:
+        super().__init__(f"{width}×{height}")
+        self.width, self.height = width, height
+
+
+def reencode(raw: bytes, limits: PhotoLimits | None = None) -> tuple[bytes, int, int]:
+    """``raw`` decoded (its pixel count checked from the header first) and written again
+    as an RGB JPEG at most :data:`MAX_SIDE` pixels on its longest side, turned upright as
+    the camera's EXIF says; returns (JPEG bytes, width, height)."""
+    from PIL import Image, ImageOps
+
+    limits = limits or PhotoLimits()
+    bomb_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # ours is checked below
+    try:
+        img = Image.open(io.BytesIO(raw))
+    finally:
+        Image.MAX_IMAGE_PIXELS = bomb_limit
+    with img:
+        width, height = img.size
+        if width * height > limits.max_megapixels * 1e6:
+            raise _TooLarge(width, height)
+        if img.format == "JPEG":  # decode at a reduced scale: far less memory and time
+            img.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        img.seek(0)  # an animated picture prints its first frame
+        pic = ImageOps.exif_transpose(img)
+        pic.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        if pic.mode in ("RGBA", "LA", "P", "PA") or "transparency" in pic.info:
+            rgba = pic.convert("RGBA")  # transparency prints on white paper
+            pic = Image.new("RGB", rgba.size, "white")
+            pic.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            pic = pic.convert("RGB")
+        buf = io.BytesIO()
+        pic.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        return buf.getvalue(), pic.width, pic.height
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
