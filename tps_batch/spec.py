@@ -203,8 +203,11 @@ _TARGETS_1_2 = replace(SPEC_1_1.table("targets"), columns=tuple(
     replace(c, type="decimal") if c.key in ("target_value", "achieved_value") else c
     for c in SPEC_1_1.table("targets").columns))
 # and the attachments sheet takes pasted activity photos (1.1 protected every object)
-SPEC_1_2 = SPEC_1_1.evolve("1.2", tables=(_TARGETS_1_2,), picture_sheets=(S_ATTACHMENTS,),
-                           add_fields=(
+_ATTACHMENTS_1_2 = SPEC_1_1.table("attachments").evolve(help_th=(
+    "วางภาพถ่ายกิจกรรมทางขวาของแถวที่ระบุชื่อภาพ (คอลัมน์ D เป็นต้นไป) ภาพจะพิมพ์ในภาคผนวก"
+    "ของรายงานโครงการ (paste activity photos right of their line, from column D)"))
+SPEC_1_2 = SPEC_1_1.evolve("1.2", tables=(_TARGETS_1_2, _ATTACHMENTS_1_2),
+                           picture_sheets=(S_ATTACHMENTS,), add_fields=(
     # row 27 is left blank: it separates the closing section
     _f("C28", "unspent_action", "งบประมาณคงเหลือ: การดำเนินการ", "Unspent budget: what was done",
        "choice", choices=UNSPENT_ACTIONS,
