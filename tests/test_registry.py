@@ -28,6 +28,7 @@ from tps_batch.settings import load as load_settings
 
 AS_OF = "2024-01-20"
 FORMATS = "xlsx,html"  # PDF engines are exercised in test_reports and test_pdf
+WAITING = {"six-month"}  # reports that write nothing as of AS_OF (before 1 April)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,8 @@ def test_only_writes_that_report_alone(small: Path, tmp_path: Path, name: str) -
     report = next(r for r in reports() if r.name == name)
     _report(ws, "--only", name)
     written = _outputs(ws)
-    assert written, name
+    # on 20 January the six-month report has nothing to report yet (see test_six_month)
+    assert bool(written) == (name not in WAITING), name
     assert written == set(report.files(ws.output_dir)), name
 
 
@@ -91,13 +93,16 @@ def test_dashboard_links_every_report_with_files(small: Path, tmp_path: Path) ->
         if report.dashboard:
             continue
         files = report.files(ws.output_dir)
-        assert files, report.name  # every built-in report wrote something
+        if report.name in WAITING:
+            assert not files and report.title not in index, report.name
+            continue
+        assert files, report.name  # every other built-in report wrote something
         assert report.title in index, report.name
         for f in files:  # a folder is linked by its index page
             href = f"{f}index.html" if f.endswith("/") else f
             assert f'href="{href}"' in index, f
         linked += 1
-    assert linked == len(reports()) - 1
+    assert linked == len(reports()) - 1 - len(WAITING)
 
 
 def _tiny(templates: Path) -> Report:

@@ -121,8 +121,8 @@ def test_same_dataset_same_as_of_same_content(demo, tmp_path: Path) -> None:
 
     def snapshot() -> dict[str, object]:
         generate(demo, as_of=AS_OF, formats=("xlsx", "html"),
-                 only=("indicators", "overdue", "completeness", "annual", "handoff",
-                       "dashboard"))
+                 only=("indicators", "overdue", "completeness", "annual", "six-month",
+                       "handoff", "dashboard"))
         out = demo.output_dir
         snap: dict[str, object] = {p.name: p.read_text("utf-8") for p in out.glob("*.html")}
         for p in out.glob("*.xlsx"):
@@ -132,7 +132,7 @@ def test_same_dataset_same_as_of_same_content(demo, tmp_path: Path) -> None:
 
     first = snapshot()
     second = snapshot()
-    assert first.keys() == second.keys() and len(first) == 11  # 6 pages, 5 workbooks
+    assert first.keys() == second.keys() and len(first) == 13  # 7 pages, 6 workbooks
     for name in first:
         assert first[name] == second[name], name
 

@@ -29,7 +29,7 @@ from tps_batch.progress import terminal_progress
 from tps_batch.reports import charts
 from tps_batch.reports.completeness import completeness_json, completeness_rows
 from tps_batch.reports.data import ReportData, default_as_of, load
-from tps_batch.reports.document import annual_document
+from tps_batch.reports.document import annual_document, document_title
 from tps_batch.reports.indicators import (
     framework_counts,
     indicator_rows,
@@ -171,15 +171,21 @@ class _Writer:
             if on_done is not None:
                 on_done()
 
-    def xlsx(self, path: Path, title_th: str, sheets: list[Any]) -> None:
+    def xlsx(self, path: Path, title_th: str, sheets: list[Any],
+             as_of: dt.date | None = None) -> None:
         from tps_batch.excel_report import write_excel
 
         write_excel(path, sheets, office_name=self.data.office_name, report_title=title_th,
-                    as_of=self.data.as_of)
+                    as_of=as_of or self.data.as_of)
         self.result.written.append(path)
 
     def report(self, report: Report, ctx: RunContext) -> None:
-        """One registered report, in the formats asked for that it has."""
+        """One registered report, in the formats asked for that it has, from its data
+        (``report.context``: as of another date, or nothing to write yet)."""
+        if report.context is not None:
+            ctx = report.context(ctx)
+            if ctx is None:
+                return
         if report.write is not None:
             report.write(self, ctx)
             return
@@ -187,11 +193,17 @@ class _Writer:
         stem = self.out / report.file_stem
         if report.template is not None and formats & {"html", "pdf"}:
             page = report.page(ctx) if report.page else {"rows": ctx.rows(report.name)}
+            page = {"as_of": ctx.data.as_of, "as_of_text": ctx.data.as_of_text, **page}
+            title = report.title
+            if "toc" in page:  # an official document: its title names the fiscal year once
+                page["document"] = doc = document_title(report.title_th, ctx.data.fiscal_year)
+                title = f"{doc['title']} ({report.title_en})"
             if report.dashboard and "html" in formats:
                 self.result.dashboard = stem.with_suffix(".html")
-            self.html_pdf(report.template, stem, report.title, formats=formats, **page)
+            self.html_pdf(report.template, stem, title, formats=formats, **page)
         if report.sheets is not None and "xlsx" in formats:
-            self.xlsx(stem.with_suffix(".xlsx"), report.title_th, report.sheets(ctx))
+            self.xlsx(stem.with_suffix(".xlsx"), report.title_th, report.sheets(ctx),
+                      ctx.data.as_of)
         if report.json is not None and "json" in formats:
             path = stem.with_suffix(".json")
             with atomic_path(path) as tmp:

@@ -77,7 +77,7 @@ def toc_outline(toc: Sequence[dict[str, Any]],
     return finish
 
 
-# --- the annual report as a document -------------------------------------------------------
+# --- the annual report as a document (and the six-month report, the same document) ---------
 
 #: Chapters in print order: (id, title). Titles are what the สารบัญ and the bookmarks show.
 CHAPTERS = (
@@ -106,6 +106,21 @@ def annual_document(ws: Any, projects: Sequence[dict[str, Any]]) -> dict[str, An
                              for n, p in enumerate(projects, 1)],
             "preface": preface(Path(ws.workspace)), "emblem": emblem(Path(ws.workspace)),
             "strategies": by_strategy(projects)}
+
+
+def document_title(title_th: str, fiscal_year: int) -> dict[str, str]:
+    """A document's title with its fiscal year, said once: ``title`` on one line (คำนำ,
+    running header, PDF title), ``lead`` and ``year`` the cover's two lines.
+
+    "รายงานผลการดำเนินงานประจำปีงบประมาณ" -> "รายงานผลการดำเนินงาน" / "ประจำปีงบประมาณ พ.ศ.
+    2567"; "รายงานผลการดำเนินงานรอบ 6 เดือน" -> itself / "ปีงบประมาณ พ.ศ. 2567".
+    """
+    title_th = " ".join(title_th.split())
+    word = next((w for w in ("ประจำปีงบประมาณ", "ปีงบประมาณ") if title_th.endswith(w)), "")
+    lead = title_th.removesuffix(word).strip() if word else title_th
+    year = f"{word or 'ปีงบประมาณ'} พ.ศ. {fiscal_year}"
+    title = f"{title_th} พ.ศ. {fiscal_year}" if word else f"{title_th} {year}"
+    return {"title": title, "lead": lead or title_th, "year": year}
 
 
 def preface(workspace: Path) -> list[str]:

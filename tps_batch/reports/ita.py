@@ -66,8 +66,7 @@ def _totals(rows: list[dict[str, Any]], *keys: str) -> dict[str, float]:
 
 
 def _write(w: Any, ctx: RunContext) -> None:
-    from tps_batch.reports.data import load
-    from tps_batch.reports.indicators import indicator_rows, with_results
+    from tps_batch.reports.six_month import half_year, half_year_end
 
     formats = w.formats & {"html", "pdf"}
     if not formats:
@@ -89,11 +88,11 @@ def _write(w: Any, ctx: RunContext) -> None:
     doc(s1, t1, i1, data.as_of, projects=plan, indicators=catalog, sources=SOURCES,
         totals={k: round(sum(p["budget"][k] for p in plan), 2) for k, _ in SOURCES}
         | {"total": round(sum(p["total"] for p in plan), 2)})
-    half = thai.quarter_bounds(fy, 2)[1]
-    if data.as_of > half:  # the six-month report: the reports as of the second quarter's end
-        six = with_results(load(ctx.ws, half), ctx.ws)
-        rows = progress_rows(six)
-        doc(s2, t2, i2, half, projects=rows, indicators=_indicators(indicator_rows(six)),
+    six = half_year(ctx)  # the reports as of the second quarter's end, once it has passed
+    if six is not None:  # the same data as the six-month report's
+        rows = progress_rows(six.data)
+        doc(s2, t2, i2, half_year_end(fy), projects=rows,
+            indicators=_indicators(six.rows("indicators")),
             totals=_totals(rows, "allocated", "disbursed"))
     rows = progress_rows(data)
     doc(s3, t3, i3, data.as_of, projects=rows, indicators=catalog,

@@ -34,7 +34,9 @@ class Report:
     that writes its own files (the per-project pages) gives ``write(writer, ctx)`` and the
     ``folder`` they go to. ``dashboard`` marks the page that links the others: it is
     written after them. ``json`` gives the JSON document written as ``<stem>.json`` (its
-    keys are documented in the README).
+    keys are documented in the README). ``context`` makes the report from a run context of
+    its own (the same office, another as-of: the six-month report): given the run's, it
+    returns that one, or None when there is nothing to report yet (no file is written).
     """
 
     name: str
@@ -50,6 +52,7 @@ class Report:
     formats: tuple[str, ...] = FORMATS
     dashboard: bool = False
     json: Callable[[RunContext], Any] | None = None
+    context: Callable[[RunContext], RunContext | None] | None = None
 
     @property
     def title(self) -> str:
