@@ -38,7 +38,7 @@ from tps_batch.reports.indicators import (
 )
 from tps_batch.reports.navigation import project_rows
 from tps_batch.reports.overdue import KINDS, overdue_json, overdue_rows
-from tps_batch.reports.project import project_context
+from tps_batch.reports.project import project_context, with_photos
 from tps_batch.reports.registry import FORMATS, Report, RunContext, register, reports, select
 from tps_batch.reports.sheets import (
     annual_sheets,
@@ -392,7 +392,7 @@ def _projects(w: _Writer, ctx: RunContext) -> None:
         if cache.get(p["code"]) == key and all(o.exists() for o in outputs):
             w.result.skipped += 1
             continue
-        project = project_context(data, p["code"])
+        project = with_photos(data, project_context(data, p["code"]))
         cache.pop(p["code"], None)  # recorded again once every output is written
         # the page shows the report's own data date, not today's: unchanged input, same page
         w.html_pdf("project.html", stem, f"รายงานผลการดำเนินงานโครงการ {p['code']}",
