@@ -188,3 +188,36 @@ def test_pdf_title_header_contents_and_bookmarks(two_reports: Path, tmp_path: Pa
         assert title in " ".join(page_text(pdf, page).split()), (title, page)
     assert [(level, t) for level, t, _ in marks if level == 2] == [
         (2, f"1. {fx.GOOD_VALUES['project_name']}")]
+
+
+P02 = {"project_code": "P02", "project_name": "นิเทศ ติดตามการจัดการเรียนรู้",
+       "group": fx.GROUP_B, "owner": "นายสมชาย รักเรียน",
+       "planned_start": dt.date(2023, 11, 1), "planned_end": dt.date(2024, 8, 31),
+       "as_of": dt.date(2024, 3, 29)}
+
+
+def test_a_report_on_the_half_year_sent_in_april_counts(two_reports: Path,
+                                                        tmp_path: Path) -> None:
+    """Reports on the quarter to 31 March are sent in April: P02's, data date 29 March,
+    received 5 April, is in the six-month report (20,000 + 10,000 of 100,000), while
+    P01's April report (data date 20 April) is not."""
+    ws = _copy(two_reports, tmp_path)
+    fx.submission(ws.path("inbox") / "p02-q2.xlsx", values=P02,
+                  tables={"budget": [{"source": "สพป.", "allocated": 50000,
+                                      "disbursed": 10000}],
+                          "indicators": [{"framework": "ESA-STD", "code": "2.1"}]},
+                  received=dt.datetime(2024, 4, 5, 9))
+    stored = ingest(ws)  # (a warning: its activities' spending differs from its budget)
+    assert (stored.accepted + stored.warnings, stored.rejected) == (1, 0)
+    generate(ws, as_of=dt.date(2024, 5, 15), formats=("html", "xlsx"),
+             only=("annual", "six-month"))
+    six = (ws.output_dir / "six-month.html").read_text("utf-8")
+    assert "เบิกจ่าย 30,000.00 / 100,000.00 บาท" in six
+    assert '<div class="n">30.00%</div>' in six and LATER_PROBLEM not in six
+    annual = (ws.output_dir / "annual.html").read_text("utf-8")
+    assert "เบิกจ่าย 55,000.00 / 100,000.00 บาท" in annual
+    assert _summary_value(ws.output_dir / "six-month.xlsx", "เบิกจ่ายแล้ว (disbursed, THB)") == 30000
+    # as of 4 April (P02's report not yet received) the half year is P01's March report
+    early = generate(ws, as_of=dt.date(2024, 4, 4), formats=("html",), only=("six-month",))
+    page = next(p for p in early.written if p.name == "six-month.html").read_text("utf-8")
+    assert "เบิกจ่าย 20,000.00 / 100,000.00 บาท" in page

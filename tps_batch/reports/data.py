@@ -102,24 +102,33 @@ def latest_ids(subs: pd.DataFrame) -> pd.Series:
     return ok.groupby("project_code")["id"].last()
 
 
-def load(ws: Settings, as_of: dt.date) -> ReportData:
-    """Read the plan and the dataset as of ``as_of`` (end of that day)."""
+def load(ws: Settings, as_of: dt.date, *, received_by: dt.date | None = None) -> ReportData:
+    """Read the plan and the dataset as of ``as_of`` (end of that day).
+
+    ``received_by`` (a later day) reads a closed period after the fact, as the six-month
+    report does in April: the reports received by that day whose data date is at most
+    ``as_of`` (a report on the quarter to 31 March is sent in early April)."""
     fy = ws.fiscal_year
     engine = store.connect(ws.db_url)
     try:
         plan = plan_as_of(engine, ws, as_of)  # the plan as it stood on that day
-        cutoff = dt.datetime.combine(as_of, dt.time.max)
         s = store.submissions
+        cutoff = dt.datetime.combine(max(as_of, received_by or as_of), dt.time.max)
+        in_time = s.c.received_at <= cutoff
+        if received_by is not None and received_by > as_of:  # and about the period only
+            in_time = sa.and_(in_time, sa.or_(
+                s.c.as_of <= as_of,
+                sa.and_(s.c.as_of.is_(None),
+                        s.c.received_at <= dt.datetime.combine(as_of, dt.time.max))))
         with engine.connect() as conn:
             # a duplicate repeats a stored file (its receipt says so): it counts nowhere
-            subs = _frame(conn, sa.select(s).where(s.c.fiscal_year == fy, s.c.received_at <= cutoff,
+            subs = _frame(conn, sa.select(s).where(s.c.fiscal_year == fy, in_time,
                                                    s.c.status != store.DUPLICATE)
                           .order_by(s.c.id))
             current = latest_ids(subs)
             ids = [int(i) for i in current.tolist()]
             tables = {}
-            stored = sa.and_(s.c.fiscal_year == fy, s.c.received_at <= cutoff,
-                             s.c.status.in_(store.STORED))
+            stored = sa.and_(s.c.fiscal_year == fy, in_time, s.c.status.in_(store.STORED))
             for key in ["projects", *store.CONTENT_TABLES, "signoffs"]:
                 t = store.metadata.tables[key]
                 # a join, not an IN list: the id list can be longer than SQL parameters allow

@@ -2,9 +2,11 @@
 
 The annual report's generator with its own title: the same template, chapters, สารบัญ,
 charts and workbook, built by the annual report's own ``page`` and ``sheets`` from the
-reports as they stood at the end of the fiscal year's second quarter (31 March): every
-figure, its data date included, is the half year's. It is written once the run's as-of
-has passed that day; before, nothing is written and the dashboard does not list it.
+reports on the fiscal year's first half: those whose data date is at most the second
+quarter's end (31 March), received by the run's as-of (the quarter's reports arrive in
+April). Every figure, its data date included, is the half year's. It is written once the
+run's as-of has passed that day; before, nothing is written and the dashboard does not
+list it.
 
 The ITA pack's six-month document reads the same data (:func:`half_year`).
 """
@@ -29,14 +31,16 @@ def half_year_end(fiscal_year: int) -> dt.date:
 
 
 def half_year(ctx: RunContext) -> RunContext | None:
-    """The run's office as of the second quarter's end (loaded once a run, its aggregations
-    its own), or None while the run's as-of has not passed that day."""
+    """The run's office as of the second quarter's end, from the reports on that period
+    received by the run's as-of (loaded once a run, its aggregations its own), or None
+    while the run's as-of has not passed that day."""
     from tps_batch.reports.data import load
 
     end = half_year_end(ctx.data.fiscal_year)
     if ctx.data.as_of <= end:
         return None
-    return ctx.once("half-year", lambda: RunContext(ctx.ws, load(ctx.ws, end), ctx.out))
+    return ctx.once("half-year", lambda: RunContext(
+        ctx.ws, load(ctx.ws, end, received_by=ctx.data.as_of), ctx.out))
 
 
 def _register() -> Report:
