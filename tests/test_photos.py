@@ -108,6 +108,20 @@ def test_transparency_prints_on_white() -> None:
     assert right[2] > 200 and max(right[:2]) < 40   # stays blue
 
 
+def test_a_truncated_picture_is_refused_even_after_weasyprint_relaxed_pillow() -> None:
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES on import, for its own images."""
+    from PIL import ImageFile
+
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        with pytest.raises(OSError):
+            reencode(broken_png())
+        assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # and it is left as it was
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
 def test_a_picture_over_the_pixel_limit_is_refused_before_decoding() -> None:
     # 12000×10000 = 120 MP: over Pillow's own bomb limit too; ours speaks first
     raw = picture("black", (12000, 10000), fmt="PNG", compress_level=1)

@@ -264,33 +264,35 @@ class _TooLarge(Exception):
 def reencode(raw: bytes, limits: PhotoLimits | None = None) -> tuple[bytes, int, int]:
     """``raw`` decoded (its pixel count checked from the header first) and written again
     as an RGB JPEG at most :data:`MAX_SIDE` pixels on its longest side, turned upright as
-    the camera's EXIF says; returns (JPEG bytes, width, height)."""
-    from PIL import Image, ImageOps
+    the camera's EXIF says; returns (JPEG bytes, width, height). A truncated picture is
+    an error here, whatever another library (WeasyPrint) set for its own images."""
+    from PIL import Image, ImageFile, ImageOps
 
     limits = limits or PhotoLimits()
-    bomb_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # ours is checked below
+    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    # our own pixel limit is checked below, from the header, before anything is decoded
+    Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = None, False
     try:
-        img = Image.open(io.BytesIO(raw))
+        with Image.open(io.BytesIO(raw)) as img:
+            width, height = img.size
+            if width * height > limits.max_megapixels * 1e6:
+                raise _TooLarge(width, height)
+            if img.format == "JPEG":  # decode at a reduced scale: far less memory and time
+                img.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            img.seek(0)  # an animated picture prints its first frame
+            pic = ImageOps.exif_transpose(img)
+            pic.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            if pic.mode in ("RGBA", "LA", "P", "PA") or "transparency" in pic.info:
+                rgba = pic.convert("RGBA")  # transparency prints on white paper
+                pic = Image.new("RGB", rgba.size, "white")
+                pic.paste(rgba, mask=rgba.getchannel("A"))
+            else:
+                pic = pic.convert("RGB")
+            buf = io.BytesIO()
+            pic.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
+            return buf.getvalue(), pic.width, pic.height
     finally:
-        Image.MAX_IMAGE_PIXELS = bomb_limit
-    with img:
-        width, height = img.size
-        if width * height > limits.max_megapixels * 1e6:
-            raise _TooLarge(width, height)
-        if img.format == "JPEG":  # decode at a reduced scale: far less memory and time
-            img.draft("RGB", (MAX_SIDE, MAX_SIDE))
-        img.seek(0)  # an animated picture prints its first frame
-        pic = ImageOps.exif_transpose(img)
-        pic.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-        if pic.mode in ("RGBA", "LA", "P", "PA") or "transparency" in pic.info:
-            rgba = pic.convert("RGBA")  # transparency prints on white paper
-            pic = Image.new("RGB", rgba.size, "white")
-            pic.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            pic = pic.convert("RGB")
-        buf = io.BytesIO()
-        pic.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        return buf.getvalue(), pic.width, pic.height
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def _short(exc: BaseException) -> str:
