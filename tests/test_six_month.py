@@ -214,6 +214,7 @@ def test_a_report_on_the_half_year_sent_in_april_counts(two_reports: Path,
     six = (ws.output_dir / "six-month.html").read_text("utf-8")
     assert "เบิกจ่าย 30,000.00 / 100,000.00 บาท" in six
     assert '<div class="n">30.00%</div>' in six and LATER_PROBLEM not in six
+    assert "คิดเป็นร้อยละ 30.00 (เป้าหมายสะสมไตรมาส" in six  # held to the half year's target
     annual = (ws.output_dir / "annual.html").read_text("utf-8")
     assert "เบิกจ่าย 55,000.00 / 100,000.00 บาท" in annual
     assert _summary_value(ws.output_dir / "six-month.xlsx", "เบิกจ่ายแล้ว (disbursed, THB)") == 30000
