@@ -288,3 +288,16 @@ def test_a_libreoffice_resave_keeps_the_pictures_and_their_places(tmp_path: Path
     sub = checked(out / src.name)
     assert [(p.cell, p.attachment, p.width, p.height) for p in sub.photos] == [
         ("D6", 2, 800, 600), ("F30", None, 640, 480)]
+
+
+def test_the_demo_shows_photos_in_six_projects(demo_ingested: Path) -> None:
+    """Every workbook of six demo projects has a made-up photo beside its photo line."""
+    from tps_batch.settings import load
+
+    ws = load(demo_ingested)
+    rows = fx.query(ws, "select p.project_code, p.attachment_seq, p.width, p.height, "
+                        "s.status from photos p join submissions s on s.id = p.submission_id")
+    assert len({r[0] for r in rows}) == 6
+    assert {r[1:4] for r in rows} == {(2, 960, 640)}
+    assert {r[4] for r in rows} <= {"accepted", "accepted-with-warnings"}
+    assert fx.query(ws, "select count(*) from findings where code like 'photo%'") == [(0,)]

@@ -202,19 +202,20 @@ def _render(p: dict[str, Any], as_of: dt.date, office: dict[str, Any]
         "suggestions": [{"text": t} for t in p["suggestions"]], "attachments": attachments}
 
 
-def _photos(tables: dict[str, Any], done: list[str], n: int) -> dict[str, list[Any]]:
-    """The first :data:`DEMO_PHOTO_WORKBOOKS` workbooks with a photo line get a picture
-    pasted beside it (right of the table, on that line), as staff paste activity photos."""
+def _photos(tables: dict[str, Any], done: set[str], code: str) -> dict[str, list[Any]]:
+    """The first :data:`DEMO_PHOTO_WORKBOOKS` projects with a photo line get a picture
+    pasted beside it (right of the table, on that line), as staff paste activity photos,
+    in every workbook they send."""
     from tps_batch.layout import col_letter
 
     t = SPEC.table("attachments")
     lines = [i for i, a in enumerate(tables["attachments"]) if a["kind"] == "ภาพถ่ายกิจกรรม"]
-    if not lines or len(done) >= DEMO_PHOTO_WORKBOOKS:
+    if not lines or (code not in done and len(done) >= DEMO_PHOTO_WORKBOOKS):
         return {}
-    done.append(str(n))
+    done.add(code)
     beside = col_letter(t.first_col + len(t.columns))  # the first column after the table
     cell = f"{beside}{t.first_row + lines[0]}"
-    return {t.sheet: [(cell, activity_photo(n))]}
+    return {t.sheet: [(cell, activity_photo(sum(map(ord, code))))]}
 
 
 def _postponable(p: dict[str, Any], as_of: dt.date) -> int | None:
@@ -342,12 +343,12 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
         used.append(rng.choice(ok))
         return used[-1]
 
-    photographed: list[str] = []
+    photographed: set[str] = set()
 
     def write(name: str, wb: tuple, day: dt.date, hour: int, n: int) -> None:  # to the inbox
         write_workbook(path := directory / "inbox" / name, values=wb[0], tables=wb[1],
                        extra_choices={"indicators.framework": [f[0] for f in FRAMEWORKS]},
-                       pictures=_photos(wb[1], photographed, n))
+                       pictures=_photos(wb[1], photographed, projects[n]["code"]))
         at = dt.datetime.combine(day, dt.time(hour, n % 60), BANGKOK).timestamp()
         os.utime(path, (at, at))  # dated as received
         manifest.files[name] = projects[n]["code"]

@@ -136,7 +136,7 @@ strategies|กลยุทธ์ที่ 1 ด้านความปลอด
 """)}  # noqa: E501
 
 
-#: How many of the demo's workbooks get activity photos pasted beside their photo line:
+#: How many of the demo's projects get activity photos pasted beside their photo line:
 #: enough to show the annex, few enough to keep the demo quick.
 DEMO_PHOTO_WORKBOOKS = 6
 
