@@ -110,3 +110,16 @@ def test_margin_is_policy() -> None:
     # with no margin the six-month line is the pro-rated target itself, 41.4737
     assert standing(PCT, [six(41.48)], D(2024, 4, 16), margin_percent=0).status == "on_track"
     assert standing(PCT, [six(41.47)], D(2024, 4, 16), margin_percent=0).status == "at_risk"
+
+
+def test_a_closed_period_read_after_the_fact_counts_results_sent_later() -> None:
+    """The six-month report, written in May, stands on 31 March: the six-month result
+    sent on 10 April counts (80 of 80: achieved); read on 31 March itself it was not there
+    yet (not due: its deadline is 15 April)."""
+    march = D(2024, 3, 31)
+    assert standing(PCT, [six(80.0)], march).status == "not_due"
+    later = standing(PCT, [six(80.0)], march, received_by=D(2024, 5, 15))
+    assert (later.status, later.round) == ("achieved", "6 เดือน")
+    # a result received after the day it is read by still does not count
+    assert standing(PCT, [six(80.0, received=D(2024, 5, 20))], march,
+                    received_by=D(2024, 5, 15)).status == "not_due"

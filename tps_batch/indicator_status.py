@@ -116,11 +116,14 @@ def _share(ind: Indicator, deadline: dt.date) -> float:
 
 
 def standing(ind: Indicator, results: Iterable[Result], as_of: dt.date, *,
-             margin_percent: float = 10.0) -> Standing:
-    """The indicator's status on ``as_of`` (see the module's rules)."""
+             margin_percent: float = 10.0, received_by: dt.date | None = None) -> Standing:
+    """The indicator's status on ``as_of`` (see the module's rules), from the results
+    received by then, or by ``received_by`` when a closed period is read after the fact
+    (the six-month report: results on the half year sent in April)."""
     by_round: dict[str, Result] = {}
+    cutoff = max(as_of, received_by or as_of)
     for r in sorted(results, key=lambda r: r.received):
-        if r.received <= as_of:
+        if r.received <= cutoff:
             by_round[r.round] = r  # a resubmission for the same round supersedes
     order = [r.name for r in ind.rounds]
     trend = [(r.name, _shown(by_round[r.name])) for r in ind.rounds if r.name in by_round]

@@ -40,6 +40,8 @@ class ReportData:
     target_rule: str = "quarter-end"  # settings.disbursement_target
     due_soon_days: int = 14           # settings.due_soon_days
     db_url: str | None = None         # where photos are read from, when a page asks
+    #: a closed period read after the fact: reports on it received up to this day count
+    received_by: dt.date | None = None
 
     def photos_of(self, sid: int) -> list[dict[str, Any]]:
         """One submission's activity photos (JPEG bytes in ``content``), in sheet order.
@@ -144,7 +146,8 @@ def load(ws: Settings, as_of: dt.date, *, received_by: dt.date | None = None) ->
     subs["is_current_asof"] = subs["id"].isin(ids)
     data = ReportData(ws.office_name, fy, as_of, plan, _projects(plan, tables, subs, as_of),
                       subs, tables, target_rule=ws.disbursement_target,
-                      due_soon_days=ws.due_soon_days, db_url=ws.db_url)
+                      due_soon_days=ws.due_soon_days, db_url=ws.db_url,
+                      received_by=received_by if received_by and received_by > as_of else None)
     return data
 
 

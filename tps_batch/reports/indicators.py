@@ -131,7 +131,8 @@ def indicator_rows(data: ReportData, results: pd.DataFrame | None = None, *,
         got = {r["round"]: r for r in mine}
         res = [Result(r["round"], pd.Timestamp(r["received_at"]).date(),
                       _num(r["value"]), _text(r["level"])) for r in mine]
-        st = standing(ind, res, as_of, margin_percent=margin_percent)
+        st = standing(ind, res, as_of, margin_percent=margin_percent,
+                      received_by=data.received_by)
         latest = got.get(st.round) if st.result is not None else None
         deadline = st.deadline if st.deadline is not None else st.next_deadline
         state = _state(st.status, ind.rounds, st.next_deadline, as_of, data.due_soon_days)
