@@ -301,3 +301,116 @@ def test_the_demo_shows_photos_in_six_projects(demo_ingested: Path) -> None:
     assert {r[1:4] for r in rows} == {(2, 960, 640)}
     assert {r[4] for r in rows} <= {"accepted", "accepted-with-warnings"}
     assert fx.query(ws, "select count(*) from findings where code like 'photo%'") == [(0,)]
+
+
+# --- hostile or odd drawings ----------------------------------------------------------------
+
+XDR = ('xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+       'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+       'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"')
+
+
+def _pic(rid: str = "rId1") -> str:
+    return (f'<xdr:pic><xdr:blipFill><a:blip r:embed="{rid}"/></xdr:blipFill></xdr:pic>')
+
+
+def _anchor(col: int | str, row: int | str, inner: str) -> str:
+    return (f"<xdr:oneCellAnchor><xdr:from><xdr:col>{col}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+            f'<xdr:ext cx="1" cy="1"/>{inner}<xdr:clientData/></xdr:oneCellAnchor>')
+
+
+def with_drawing(tmp_path: Path, anchors: str, media: bytes | None = None) -> bytes:
+    """A workbook whose attachments sheet's drawing is ``anchors`` (its picture rId1 is a
+    300×200 PNG, or ``media``)."""
+    path = workbook(tmp_path / "P01.xlsx", [("D6", picture("navy", (300, 200)))])
+
+    def change(parts: dict[str, bytes]) -> None:
+        parts[_drawing(parts)] = (f'<?xml version="1.0" encoding="UTF-8"?><xdr:wsDr {XDR}>'
+                                  f"{anchors}</xdr:wsDr>").encode()
+        if media is not None:
+            parts[next(n for n in parts if n.startswith("xl/media/"))] = media
+    _rewrite(path, change)
+    return path.read_bytes()
+
+
+def found(data: bytes, limits: PhotoLimits | None = None) -> tuple[list, list]:
+    findings: list = []
+    got = photos.extract(data, SHEET, findings, limits)
+    return ([(p.cell, p.width) for p in got],
+            [(f.code, f.cell, f.message_th, f.message_en) for f in findings])
+
+
+def test_an_anchor_off_the_grid_is_a_picture_on_the_sheet(tmp_path: Path) -> None:
+    """A negative or huge column must not hang the worker (col_letter(-5) looped)."""
+    data = with_drawing(tmp_path, _anchor(-5, 5, _pic()) + _anchor(3, 99999999, _pic()))
+    assert found(data) == ([("", 300), ("", 300)], [])
+    with pytest.raises(ValueError):
+        from tps_batch.layout import col_letter
+        col_letter(-1)
+
+
+def test_a_picture_in_both_branches_of_alternate_content_is_taken_once(
+        tmp_path: Path) -> None:
+    alt = (f"<mc:AlternateContent><mc:Choice Requires=\"a14\">{_anchor(3, 5, _pic())}"
+           f"</mc:Choice><mc:Fallback>{_anchor(3, 5, _pic())}</mc:Fallback>"
+           "</mc:AlternateContent>")
+    assert found(with_drawing(tmp_path, alt)) == ([("D6", 300)], [])
+
+
+def test_a_bullets_picture_is_not_a_photo(tmp_path: Path) -> None:
+    shape = ('<xdr:sp><xdr:txBody><a:p><a:pPr><a:buBlip><a:blip r:embed="rId1"/></a:buBlip>'
+             "</a:pPr></a:p></xdr:txBody></xdr:sp>")
+    assert found(with_drawing(tmp_path, _anchor(3, 5, shape))) == ([], [])
+
+
+def test_an_icon_file_is_not_opened(tmp_path: Path) -> None:
+    """ICO decodes an embedded PNG while opening, before any size check: refused."""
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buf, "ICO")
+    got, warns = found(with_drawing(tmp_path, _anchor(3, 5, _pic()), media=buf.getvalue()))
+    assert got == [] and [(w[0], w[1]) for w in warns] == [("photo-unreadable", "D6")]
+    assert "ไม่ใช่ภาพชนิดที่รองรับ" in warns[0][2] and "not a supported" in warns[0][3]
+    assert "0x" not in warns[0][3]  # no object address: the same file, the same message
+
+
+def test_one_picture_pasted_many_times_is_decoded_once(tmp_path: Path) -> None:
+    anchors = "".join(_anchor(3, r, _pic()) for r in (5, 6, 7, 8))
+    data = with_drawing(tmp_path, anchors, media=picture("navy", (3000, 2000)))
+    calls = []
+    real = photos.reencode
+
+    def counting(raw: bytes, limits: PhotoLimits | None = None):
+        calls.append(len(raw))
+        return real(raw, limits)
+    photos.reencode = counting
+    try:
+        got, warns = found(data)
+    finally:
+        photos.reencode = real
+    assert len(calls) == 1 and warns == []
+    assert got == [("D6", 1600), ("D7", 1600), ("D8", 1600), ("D9", 1600)]
+
+
+def test_a_workbooks_pictures_are_bounded_in_all(tmp_path: Path) -> None:
+    """6 MP decoded each, 10 MP allowed in all: the first two are decoded (12 MP by
+    then), the third is left out with a warning naming its cell."""
+    path = workbook(tmp_path / "P01.xlsx", [(f"D{r}", picture(c, (3000, 2000)))
+                                            for r, c in ((5, "navy"), (6, "green"), (7, "red"))])
+    got, warns = found(path.read_bytes(), PhotoLimits(max_total_megapixels=10))
+    assert [c for c, _ in got] == ["D5", "D6"]
+    assert [(w[0], w[1]) for w in warns] == [("photos-over-budget", "D7")]
+    assert "ที่เซลล์ D7" in warns[0][2] and "รวม 1 ภาพ" in warns[0][2]
+    assert "at D7" in warns[0][3] and "1 in all" in warns[0][3]
+    # and by the bytes kept: 1 byte allowed, so only the first is kept
+    got, warns = found(path.read_bytes(), PhotoLimits(max_total_mb=1e-6))
+    assert [c for c, _ in got] == ["D5"] and warns[0][:2] == ("photos-over-budget", "D6")
+
+
+def test_a_drawing_that_cannot_be_read_says_so_about_the_sheet(tmp_path: Path) -> None:
+    data = with_drawing(tmp_path, "<xdr:oneCellAnchor><unclosed>")
+    got, warns = found(data)
+    assert got == [] and [(w[0], w[1]) for w in warns] == [("photo-unreadable", None)]
+    assert warns[0][2].startswith("ภาพในชีตนี้ เปิดไม่ได้")
+    assert warns[0][3].startswith("The picture on this sheet cannot be read")

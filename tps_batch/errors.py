@@ -224,19 +224,26 @@ _define("spending-differs-from-disbursed", "warning", "validate",
 
 # --- photos pasted in the attachments sheet: never refuse a report (tests/test_photos.py) ---
 _define("photo-unreadable", "warning", "photos",
-        "ภาพที่วางไว้ที่เซลล์ {at} เปิดไม่ได้ ({detail_th}) จึงไม่ได้พิมพ์ในรายงาน "
+        "ภาพ{where_th} เปิดไม่ได้ ({detail_th}) จึงไม่ได้พิมพ์ในรายงาน "
         "กรุณาวางภาพใหม่เป็นภาพ JPEG หรือ PNG",
-        "The picture at {at} cannot be read ({detail}); it is left out of the report: paste "
-        "it again as a JPEG or PNG picture")
+        "The picture {where} cannot be read ({detail}); it is left out of the report: "
+        "paste it again as a JPEG or PNG picture")
 _define("photo-too-large", "warning", "photos",
-        "ภาพที่เซลล์ {at} มีขนาด {width}×{height} จุด ({megapixels} ล้านจุด) เกินกำหนด "
+        "ภาพ{where_th} มีขนาด {width}×{height} จุด ({megapixels} ล้านจุด) เกินกำหนด "
         "{limit} ล้านจุด จึงไม่ได้พิมพ์ในรายงาน กรุณาย่อภาพแล้ววางใหม่",
-        "The picture at {at} is {width}×{height} pixels ({megapixels} megapixels), over the "
+        "The picture {where} is {width}×{height} pixels ({megapixels} megapixels), over the "
         "{limit} megapixel limit; it is left out of the report: shrink it and paste it again")
 _define("photos-too-many", "warning", "photos",
-        "ชีตนี้มีภาพ {count} ภาพ เกินกำหนด {limit} ภาพ ภาพหลังจากนี้ {left_out} ภาพไม่ได้พิมพ์ในรายงาน",
-        "This sheet has {count} pictures, over the limit of {limit}; the {left_out} from here "
-        "on are left out of the report")
+        "ชีตนี้มีภาพ {count} ภาพ เกินกำหนด {limit} ภาพ "
+        "ภาพตั้งแต่ภาพนี้ไป {left_out} ภาพไม่ได้พิมพ์ในรายงาน",
+        "This sheet has {count} pictures, over the limit of {limit}; the {left_out} from "
+        "here on are left out of the report")
+_define("photos-over-budget", "warning", "photos",
+        "ภาพในชีตนี้รวมกันใหญ่เกินกำหนด ({megapixels} ล้านจุด หรือ {mb} MB) ภาพ{where_th}และภาพถัดไป "
+        "รวม {left_out} ภาพไม่ได้พิมพ์ในรายงาน กรุณาย่อภาพก่อนวาง",
+        "The pictures on this sheet are larger in all than allowed ({megapixels} megapixels "
+        "or {mb} MB); the picture {where} and those after it, {left_out} in all, are left out "
+        "of the report: shrink them before pasting")
 
 # --- indicator result report: its own stage (a case each in tests/test_indicator_intake.py) ---
 _define("indicator-not-in-plan", "error", "indicator",

@@ -46,6 +46,8 @@ from tps_batch.workers import IsolatedPool, address_space_cap, prefetch, run_iso
 
 BATCH = 500
 MIN_BATCH = 50
+#: a batch is stored early once the bytes it holds (photos, annotated copies) reach this
+BATCH_BYTES = 64 << 20
 
 
 def batch_limit(done: int, total: int) -> int:
@@ -308,6 +310,7 @@ def _ingest(ws: Settings, engine: Engine, result: IngestResult,
                             for c in fresh.values()), ws, annotate=True)
             total = len(fresh)
             batch: list[tuple[Candidate, Checked]] = []
+            held = 0  # bytes the batch holds: photos and annotated copies
             # a plan the workers cannot read raises here, at the first file, before any store;
             # closed before the pool is (the stack unwinds in reverse), so that a failure
             # while storing stops the reading thread before its workers go
@@ -318,11 +321,13 @@ def _ingest(ws: Settings, engine: Engine, result: IngestResult,
                     result.changed += 1  # here: the next run takes it as it is then
                 else:
                     batch.append((by_path[task.path], checked))
+                    held += len(checked.annotated or b"") + sum(
+                        len(p.data) for p in checked.submission.photos)
                 if progress:
                     progress(count, total)
-                if len(batch) >= batch_limit(count, total):
+                if len(batch) >= batch_limit(count, total) or held >= BATCH_BYTES:
                     _store_and_finish(ws, engine, batch, result, originals)
-                    batch = []
+                    batch, held = [], 0
             if batch:
                 _store_and_finish(ws, engine, batch, result, originals)
     finally:  # last (see fileaway), and after a failure too: these were all filed

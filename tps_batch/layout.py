@@ -90,6 +90,8 @@ def parse_cell(ref: str) -> tuple[int, int]:
 
 def col_letter(index: int) -> str:
     """0-based column index → Excel letters (0 → A, 26 → AA)."""
+    if index < 0:
+        raise ValueError(f"column index {index} is before column A")
     letters = ""
     index += 1
     while index:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from xml.parsers import expat
@@ -25,6 +26,11 @@ from tps_batch.layout import col_letter
 XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+#: what Pillow may open: formats whose header gives the size without decoding the pixels
+#: (ICO, for one, decodes an embedded PNG while opening); EMF/WMF screenshots are refused
+FORMATS = ("JPEG", "PNG", "GIF", "BMP", "WEBP", "TIFF")  # JPEG opens MPO too
+_MAX_ROW, _MAX_COL = 1048576, 16384  # Excel's grid
 _ANCHORS = {f"{XDR_NS} twoCellAnchor", f"{XDR_NS} oneCellAnchor", f"{XDR_NS} absoluteAnchor"}
 #: the longest side and JPEG quality of a printed photo: A4 at 16 cm wide is ~1900 px at
 #: 300 dpi, and 1600 px keeps a page of photos small while looking sharp on paper
@@ -38,6 +44,10 @@ class PhotoLimits:
 
     max_photos: int = 30
     max_megapixels: float = 50.0
+    #: what one workbook's pictures may cost in all: pixels decoded (time in the worker)
+    #: and JPEG bytes kept (memory until stored); past either, the rest are left out
+    max_total_megapixels: float = 250.0
+    max_total_mb: float = 8.0
 
 
 @dataclass
@@ -101,8 +111,15 @@ class _DrawingReader:
         self._buf = ""
         self._pos: dict[str, int] = {}
         self._embeds: list[str] = []
+        self._stack: list[str] = []
+        self._fallback = 0  # inside <mc:Fallback>: the same picture again, for old readers
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
+        parent = self._stack[-1] if self._stack else ""
+        self._stack.append(tag)
+        if tag == f"{MC_NS} Fallback" or self._fallback:
+            self._fallback += 1
+            return
         if tag in _ANCHORS:
             self._depth += 1
             if self._depth == 1:
@@ -111,7 +128,8 @@ class _DrawingReader:
             self._in_from = True
         elif self._in_from and tag in (f"{XDR_NS} row", f"{XDR_NS} col"):
             self._field, self._buf = tag.rsplit(" ", 1)[1], ""
-        elif tag == f"{A_NS} blip" and self._depth and attrs.get(f"{R_NS} embed"):
+        elif (tag == f"{A_NS} blip" and self._depth and attrs.get(f"{R_NS} embed")
+              and parent.endswith(" blipFill")):  # a picture, not a bullet's image
             self._embeds.append(attrs[f"{R_NS} embed"])
 
     def text(self, data: str) -> None:
@@ -119,6 +137,11 @@ class _DrawingReader:
             self._buf += data
 
     def end(self, tag: str) -> None:
+        if self._stack:
+            self._stack.pop()
+        if self._fallback:
+            self._fallback -= 1
+            return
         if self._field and tag.endswith(f" {self._field}"):
             try:
                 self._pos[self._field] = int(self._buf.strip())
@@ -131,6 +154,9 @@ class _DrawingReader:
             self._depth -= 1
             if self._depth == 0 and self._embeds:
                 row, col = self._pos.get("row"), self._pos.get("col")
+                if row is None or col is None or not (0 <= row < _MAX_ROW
+                                                      and 0 <= col < _MAX_COL):
+                    row = col = None  # no cell on Excel's grid: placed on the sheet
                 self.found.append(_Anchor(None if row is None else row + 1,
                                           None if col is None else col + 1,
                                           tuple(self._embeds)))
@@ -197,10 +223,17 @@ def beside(row: int | None, lines: list[int | None]) -> int | None:
     return best
 
 
+def _where(cell: str | None) -> dict[str, str]:
+    """A picture's place in a finding's message, Thai and English."""
+    if cell:
+        return {"where_th": f"ที่เซลล์ {cell}", "where": f"at {cell}"}
+    return {"where_th": "ในชีตนี้ (ไม่ได้ยึดกับเซลล์)", "where": "on this sheet (not on a cell)"}
+
+
 def extract(data: bytes, sheet: str, findings: list[Finding],
             limits: PhotoLimits | None = None) -> list[Photo]:
     """The pictures anchored on ``sheet`` of the .xlsx ``data``, re-encoded, in sheet order
-    (row, then column); what cannot be used is a warning in ``findings``."""
+    (row, then column); what cannot be used is a warning in ``findings``, never an error."""
     from tps_batch.xlsxpatch import sheet_parts
 
     limits = limits or PhotoLimits()
@@ -209,50 +242,84 @@ def extract(data: bytes, sheet: str, findings: list[Finding],
             part = sheet_parts(zf).get(sheet)
             if part is None:
                 return []
-            pictures = _pictures(zf, part)
-            photos: list[Photo] = []
-            for n, (row, col, media) in enumerate(pictures):
-                cell = f"{col_letter(col - 1)}{row}" if row and col else None
-                if n >= limits.max_photos:
-                    findings.append(errors.make(
-                        "photos-too-many", sheet=sheet, cell=cell, count=len(pictures),
-                        limit=limits.max_photos, left_out=len(pictures) - limits.max_photos))
-                    break
-                photo = _photo(zf, media, row, col, limits, sheet, cell, findings)
-                if photo is not None:
-                    photos.append(photo)
-            return photos
-    except (_Unusable, zipfile.BadZipFile, KeyError, OSError) as exc:
-        findings.append(errors.make("photo-unreadable", sheet=sheet, at=sheet,
-                                    detail=f"its drawing cannot be read: {_short(exc)}",
-                                    detail_th=f"อ่านส่วนภาพวาดของชีตไม่ได้: {_short(exc)}"))
+            return _extract(zf, _pictures(zf, part), sheet, findings, limits)
+    except Exception as exc:  # noqa: BLE001 - a bad drawing costs its photos, not the report
+        findings.append(errors.make(
+            "photo-unreadable", sheet=sheet, where_th="ในชีตนี้", where="on this sheet",
+            detail_th="อ่านส่วนภาพวาดของชีตไม่ได้", detail=f"its drawing: {_short(exc)}"))
         return []
 
 
-def _photo(zf: zipfile.ZipFile, media: str, row: int | None, col: int | None,
-           limits: PhotoLimits, sheet: str, cell: str | None,
-           findings: list[Finding]) -> Photo | None:
-    place = cell or "-"
-    if not media or media not in zf.namelist():
-        findings.append(errors.make("photo-unreadable", sheet=sheet, cell=cell, at=place,
-                                    detail_th="ไม่พบไฟล์ภาพในสมุดงาน",
-                                    detail="the picture's file is missing from the workbook"))
-        return None
+def _extract(zf: zipfile.ZipFile, pictures: list[tuple[int | None, int | None, str]],
+             sheet: str, findings: list[Finding], limits: PhotoLimits) -> list[Photo]:
+    photos: list[Photo] = []
+    done: dict[str, tuple[bytes, int, int] | BaseException] = {}  # media part → result
+    decoded = kept = 0.0  # megapixels decoded, bytes kept, so far
+    names = set(zf.namelist())
+    for n, (row, col, media) in enumerate(pictures):
+        cell = f"{col_letter(col - 1)}{row}" if row and col else None
+        left = len(pictures) - n
+        if n >= limits.max_photos:
+            findings.append(errors.make("photos-too-many", sheet=sheet, cell=cell,
+                                        count=len(pictures), limit=limits.max_photos,
+                                        left_out=left))
+            break
+        if decoded > limits.max_total_megapixels or kept > limits.max_total_mb * (1 << 20):
+            findings.append(errors.make(
+                "photos-over-budget", sheet=sheet, cell=cell, left_out=left, **_where(cell),
+                megapixels=f"{limits.max_total_megapixels:g}", mb=f"{limits.max_total_mb:g}"))
+            break
+        if media not in done:
+            done[media] = _decode(zf, media, names, limits)
+            if isinstance(done[media], tuple):
+                decoded += _pixels(zf, media) / 1e6
+        result = done[media]
+        if isinstance(result, BaseException):
+            findings.append(_unusable(result, sheet, cell, limits))
+            continue
+        jpeg, width, height = result
+        kept += len(jpeg)
+        photos.append(Photo(row, col, jpeg, width, height))
+    return photos
+
+
+def _decode(zf: zipfile.ZipFile, media: str, names: set[str],
+            limits: PhotoLimits) -> tuple[bytes, int, int] | BaseException:
+    if not media or media not in names:
+        return FileNotFoundError(media)
     try:
-        encoded = reencode(zf.read(media), limits)
-    except _TooLarge as exc:
-        findings.append(errors.make("photo-too-large", sheet=sheet, cell=cell, at=place,
-                                    width=exc.width, height=exc.height,
-                                    megapixels=f"{exc.width * exc.height / 1e6:.0f}",
-                                    limit=f"{limits.max_megapixels:g}"))
-        return None
+        return reencode(zf.read(media), limits)
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a warning, not a crash
-        findings.append(errors.make("photo-unreadable", sheet=sheet, cell=cell, at=place,
-                                    detail_th=f"ข้อมูลภาพเสียหายหรือเป็นรูปแบบที่เปิดไม่ได้: {_short(exc)}",
-                                    detail=_short(exc)))
-        return None
-    jpeg, width, height = encoded
-    return Photo(row, col, jpeg, width, height)
+        return exc
+
+
+def _pixels(zf: zipfile.ZipFile, media: str) -> int:
+    """The decoded size of a picture that decoded (its header, read again: cheap)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(zf.read(media)), formats=FORMATS) as img:
+        return int(img.width * img.height)
+
+
+def _unusable(exc: BaseException, sheet: str, cell: str | None,
+              limits: PhotoLimits) -> Finding:
+    from PIL import UnidentifiedImageError
+
+    where = _where(cell)
+    if isinstance(exc, _TooLarge):
+        return errors.make("photo-too-large", sheet=sheet, cell=cell, **where,
+                           width=exc.width, height=exc.height,
+                           megapixels=f"{exc.width * exc.height / 1e6:.0f}",
+                           limit=f"{limits.max_megapixels:g}")
+    if isinstance(exc, FileNotFoundError):
+        th, en = "ไม่พบไฟล์ภาพในสมุดงาน", "the picture's file is missing from the workbook"
+    elif isinstance(exc, UnidentifiedImageError):
+        th = f"ไม่ใช่ภาพชนิดที่รองรับ ({', '.join(FORMATS)})"
+        en = f"not a supported picture format ({', '.join(FORMATS)})"
+    else:
+        th, en = "ข้อมูลภาพเสียหายหรือไม่ครบ", _short(exc)
+    return errors.make("photo-unreadable", sheet=sheet, cell=cell, **where,
+                       detail_th=th, detail=en)
 
 
 class _TooLarge(Exception):
@@ -273,11 +340,11 @@ def reencode(raw: bytes, limits: PhotoLimits | None = None) -> tuple[bytes, int,
     # our own pixel limit is checked below, from the header, before anything is decoded
     Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = None, False
     try:
-        with Image.open(io.BytesIO(raw)) as img:
+        with Image.open(io.BytesIO(raw), formats=FORMATS) as img:
             width, height = img.size
             if width * height > limits.max_megapixels * 1e6:
                 raise _TooLarge(width, height)
-            if img.format == "JPEG":  # decode at a reduced scale: far less memory and time
+            if img.format in ("JPEG", "MPO"):  # decode at a reduced scale: far less memory and time
                 img.draft("RGB", (MAX_SIDE, MAX_SIDE))
             img.seek(0)  # an animated picture prints its first frame
             pic = ImageOps.exif_transpose(img)
@@ -296,5 +363,7 @@ def reencode(raw: bytes, limits: PhotoLimits | None = None) -> tuple[bytes, int,
 
 
 def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
+    """An exception's text, one line, without object addresses (the same file must give
+    the same message every run)."""
+    text = re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", " ".join(str(exc).split()))
+    return (text or type(exc).__name__)[:160]
