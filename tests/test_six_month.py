@@ -144,6 +144,13 @@ def test_nothing_before_the_half_year_has_passed(two_reports: Path, tmp_path: Pa
         assert get("six-month").files(ws.output_dir) == []
         index = (ws.output_dir / "index.html").read_text("utf-8")
         assert "six-month" not in index and TITLE not in index
+        assert result.not_yet == ["six-month"]
+    # and the command says why it wrote nothing for it
+    out = CliRunner().invoke(main, ["report", "-w", str(ws.workspace), "--as-of", "2024-03-31",
+                                    "--format", "html", "--only", "six-month"])
+    assert out.exit_code == 0, out.output
+    assert f"{TITLE}: ยังไม่เขียน เพราะรอบของรายงานยังไม่สิ้นสุด" in out.output
+    assert "Six-month report: not written, its period has not ended" in out.output
     # the day after the second quarter's end: written, and the dashboard links it
     generate(ws, as_of=dt.date(2024, 4, 1), formats=("html", "xlsx"),
              only=("six-month", "dashboard"))

@@ -330,6 +330,7 @@ class _ReportsOption(click.Option):
 def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
     """สร้างรายงานผู้บริหาร / Generate the directors' reports."""
     from tps_batch.reports import FORMATS, generate
+    from tps_batch.reports.registry import get as get_report
 
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in FORMATS]
@@ -340,6 +341,10 @@ def report(workspace: Path, as_of: str | None, formats: str, only: str) -> None:
                       only=tuple(n.strip() for n in only.split(",") if n.strip()))
     click.echo(f"เขียนรายงาน {len(result.written)} ไฟล์ (ไม่เปลี่ยน {result.skipped}) / "
                f"wrote {len(result.written)} file(s), {result.skipped} unchanged")
+    for name in result.not_yet:
+        r = get_report(name)
+        click.echo(f"{r.title_th}: ยังไม่เขียน เพราะรอบของรายงานยังไม่สิ้นสุด ณ วันที่ข้อมูลนี้ / "
+                   f"{r.title_en}: not written, its period has not ended by this as-of")
     for failure in result.failures:
         click.echo(f"ผิดพลาด / failed: {failure}", err=True)
     if result.dashboard:

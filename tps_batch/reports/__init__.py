@@ -66,6 +66,7 @@ class ReportResult:
     failures: list[str] = field(default_factory=list)
     dashboard: Path | None = None
     computed: list[str] = field(default_factory=list)  # aggregations this run needed
+    not_yet: list[str] = field(default_factory=list)  # reports whose period has not ended
 
 
 @lru_cache(maxsize=32)
@@ -183,9 +184,11 @@ class _Writer:
         """One registered report, in the formats asked for that it has, from its data
         (``report.context``: as of another date, or nothing to write yet)."""
         if report.context is not None:
-            ctx = report.context(ctx)
-            if ctx is None:
+            own = report.context(ctx)
+            if own is None:  # its period has not ended by this as-of: nothing to write
+                self.result.not_yet.append(report.name)
                 return
+            ctx = own
         if report.write is not None:
             report.write(self, ctx)
             return
