@@ -183,6 +183,20 @@ def test_per_project_pages_rerender_only_when_changed(tmp_path: Path, dataset_ur
     assert page in third.written and "ปัญหาใหม่ล่าสุด" in page.read_text("utf-8")
 
 
+def test_project_form_activity_cells(tmp_path: Path) -> None:
+    """Not reached yet prints "- / 100" (not "/ 100"); a remark that only repeats the
+    status is not printed under it a second time."""
+    ws = fx.make_workspace(tmp_path / "ws")
+    fx.submission(ws.path("inbox") / "p01.xlsx", received=dt.datetime(2024, 1, 12, 9),
+                  tables={"activities": fx.activity(remarks="ดำเนินการแล้ว")})
+    ingest(ws)
+    generate(ws, as_of=dt.date(2024, 1, 20), formats=("html",), only=("projects",))
+    page = (ws.output_dir / "projects" / "P01.html").read_text("utf-8")
+    assert '<td class="num">58 / 60</td>' in page
+    assert '<td class="num">- / 100</td>' in page
+    assert "<td>ดำเนินการแล้ว</td>" in page and "ดำเนินการแล้ว<br>ดำเนินการแล้ว" not in page
+
+
 @pytest.mark.backends
 def test_unknown_report_is_a_usage_error(demo) -> None:
     result = CliRunner().invoke(main, ["report", "-w", str(demo.workspace), "--only", "budget"])
