@@ -305,3 +305,14 @@ def test_refuses_used_folder_and_bad_as_of(tmp_path: Path) -> None:
         create_demo(tmp_path / "used")
     with pytest.raises(ValueError):
         create_demo(tmp_path / "early", as_of=dt.date(2023, 10, 15))
+
+
+def test_the_demo_has_a_made_up_emblem_for_its_covers(demo: DemoManifest) -> None:
+    from PIL import Image
+
+    from tps_batch.reports.document import emblem
+
+    with Image.open(demo.directory / "emblem.png") as img:
+        assert img.format == "PNG" and img.mode == "RGBA" and img.size == (480, 480)
+        assert img.getpixel((0, 0))[3] == 0  # transparent around the ring
+    assert (emblem(demo.directory) or "").startswith("data:image/png;base64,")

@@ -31,6 +31,7 @@ from tps_batch.demo_data import (
     PROJECTS,
     TEXTS,
     activity_photo,
+    demo_emblem,
 )
 from tps_batch.demo_indicators import rounds_text, write_indicator_reports
 from tps_batch.plan import P_PROJECTS, write_plan
@@ -386,6 +387,7 @@ def create_demo(directory: Path, *, seed: int = 2567, fiscal_year: int = 2567,
     make_folders(directory)
     atomic_write(directory / SETTINGS_FILE, render_toml(
         {"office_name": OFFICE, "fiscal_year": fiscal_year}).encode("utf-8"))
+    atomic_write(directory / "emblem.png", demo_emblem())  # the annual report's cover
     write_plan(directory / "plan.xlsx", plan := _plan_rows(projects, office, fiscal_year, as_of))
     plant("cancelled-project", cancelled, "plan.xlsx", P_PROJECTS.sheet,
           f"{P_PROJECTS.letter('plan_status')}{P_PROJECTS.first_row + projects.index(cancelled)}",

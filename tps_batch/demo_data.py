@@ -168,3 +168,26 @@ def activity_photo(seed: int, width: int = 960, height: int = 640) -> bytes:
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
     return buf.getvalue()
+
+
+def demo_emblem(size: int = 480) -> bytes:
+    """A made-up office emblem (a lamp of learning in a ring), PNG with transparency: the
+    demo's cover shows where an office's own emblem.png goes, without using a real one."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    gold, navy, s = (196, 152, 40, 255), (24, 44, 96, 255), size / 480
+    d.ellipse([8 * s, 8 * s, 472 * s, 472 * s], fill=gold)
+    d.ellipse([36 * s, 36 * s, 444 * s, 444 * s], fill=navy)
+    d.ellipse([60 * s, 60 * s, 420 * s, 420 * s], outline=gold, width=max(1, int(6 * s)))
+    d.polygon([(150 * s, 330 * s), (330 * s, 330 * s), (300 * s, 370 * s), (180 * s, 370 * s)],
+              fill=gold)  # the lamp's bowl
+    d.rectangle([225 * s, 250 * s, 255 * s, 330 * s], fill=gold)
+    d.polygon([(240 * s, 120 * s), (275 * s, 200 * s), (240 * s, 250 * s), (205 * s, 200 * s)],
+              fill=(250, 220, 120, 255))  # its flame
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
