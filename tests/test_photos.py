@@ -379,16 +379,16 @@ def test_one_picture_pasted_many_times_is_decoded_once(tmp_path: Path) -> None:
     anchors = "".join(_anchor(3, r, _pic()) for r in (5, 6, 7, 8))
     data = with_drawing(tmp_path, anchors, media=picture("navy", (3000, 2000)))
     calls = []
-    real = photos.reencode
+    real = photos._reencode
 
-    def counting(raw: bytes, limits: PhotoLimits | None = None):
+    def counting(raw: bytes, limits: PhotoLimits):
         calls.append(len(raw))
         return real(raw, limits)
-    photos.reencode = counting
+    photos._reencode = counting
     try:
         got, warns = found(data)
     finally:
-        photos.reencode = real
+        photos._reencode = real
     assert len(calls) == 1 and warns == []
     assert got == [("D6", 1600), ("D7", 1600), ("D8", 1600), ("D9", 1600)]
 

@@ -253,7 +253,7 @@ def extract(data: bytes, sheet: str, findings: list[Finding],
 def _extract(zf: zipfile.ZipFile, pictures: list[tuple[int | None, int | None, str]],
              sheet: str, findings: list[Finding], limits: PhotoLimits) -> list[Photo]:
     photos: list[Photo] = []
-    done: dict[str, tuple[bytes, int, int] | BaseException] = {}  # media part → result
+    done: dict[str, tuple[bytes, int, int, int] | BaseException] = {}  # media part → result
     decoded = kept = 0.0  # megapixels decoded, bytes kept, so far
     names = set(zf.namelist())
     for n, (row, col, media) in enumerate(pictures):
@@ -272,33 +272,26 @@ def _extract(zf: zipfile.ZipFile, pictures: list[tuple[int | None, int | None, s
         if media not in done:
             done[media] = _decode(zf, media, names, limits)
             if isinstance(done[media], tuple):
-                decoded += _pixels(zf, media) / 1e6
+                decoded += done[media][3] / 1e6  # type: ignore[index]
         result = done[media]
         if isinstance(result, BaseException):
             findings.append(_unusable(result, sheet, cell, limits))
             continue
-        jpeg, width, height = result
+        jpeg, width, height, _source = result
         kept += len(jpeg)
         photos.append(Photo(row, col, jpeg, width, height))
     return photos
 
 
 def _decode(zf: zipfile.ZipFile, media: str, names: set[str],
-            limits: PhotoLimits) -> tuple[bytes, int, int] | BaseException:
+            limits: PhotoLimits) -> tuple[bytes, int, int, int] | BaseException:
+    """(JPEG, width, height, pixels decoded) of one media part, or why not."""
     if not media or media not in names:
         return FileNotFoundError(media)
     try:
-        return reencode(zf.read(media), limits)
+        return _reencode(zf.read(media), limits)
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a warning, not a crash
         return exc
-
-
-def _pixels(zf: zipfile.ZipFile, media: str) -> int:
-    """The decoded size of a picture that decoded (its header, read again: cheap)."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(zf.read(media)), formats=FORMATS) as img:
-        return int(img.width * img.height)
 
 
 def _unusable(exc: BaseException, sheet: str, cell: str | None,
@@ -333,9 +326,13 @@ def reencode(raw: bytes, limits: PhotoLimits | None = None) -> tuple[bytes, int,
     as an RGB JPEG at most :data:`MAX_SIDE` pixels on its longest side, turned upright as
     the camera's EXIF says; returns (JPEG bytes, width, height). A truncated picture is
     an error here, whatever another library (WeasyPrint) set for its own images."""
+    jpeg, width, height, _source = _reencode(raw, limits or PhotoLimits())
+    return jpeg, width, height
+
+
+def _reencode(raw: bytes, limits: PhotoLimits) -> tuple[bytes, int, int, int]:
     from PIL import Image, ImageFile, ImageOps
 
-    limits = limits or PhotoLimits()
     saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
     # our own pixel limit is checked below, from the header, before anything is decoded
     Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = None, False
@@ -357,7 +354,7 @@ def reencode(raw: bytes, limits: PhotoLimits | None = None) -> tuple[bytes, int,
                 pic = pic.convert("RGB")
             buf = io.BytesIO()
             pic.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
-            return buf.getvalue(), pic.width, pic.height
+            return buf.getvalue(), pic.width, pic.height, width * height
     finally:
         Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
