@@ -76,7 +76,9 @@ def test_the_same_generator_with_its_own_title() -> None:
     assert six.template == annual.template == "annual.html"
     assert six.sheets is annual.sheets and six.formats == annual.formats
     help_text = CliRunner().invoke(main, ["report", "--help"]).output
-    assert "six-month" in " ".join(help_text.split())
+    assert "annual, six-month," in " ".join(help_text.split())  # listed right after it
+    from tps_batch.reports.registry import names
+    assert names()[names().index("annual") + 1] == "six-month"
 
 
 def test_six_month_shows_the_half_year_and_annual_the_latest(two_reports: Path,
