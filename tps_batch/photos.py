@@ -13,7 +13,6 @@ that cannot be used is a warning naming its cell; the report is never refused fo
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -78,10 +77,10 @@ class _Unusable(Exception):
     """A drawing part we will not read (a DTD, broken XML)."""
 
 
-def _parse(xml: bytes, handler: type[_DrawingReader] | type[_RelsReader]) -> list:
-    """Run a small expat reader; a DTD is refused before it is read, so no entity is ever
-    declared, hence none expanded."""
-    reader = handler()
+def _parse(xml: bytes) -> list[_Anchor]:
+    """A drawing part's anchors, read by expat; a DTD is refused before it is read, so no
+    entity is ever declared, hence none expanded."""
+    reader = _DrawingReader()
 
     def refuse(*_args: object) -> None:
         raise _Unusable("DTD in a package part")
@@ -162,44 +161,19 @@ class _DrawingReader:
                                           tuple(self._embeds)))
 
 
-class _RelsReader:
-    """A part's internal relationships: (id, type's last segment, target)."""
-
-    def __init__(self) -> None:
-        self.found: list[tuple[str, str, str]] = []
-
-    def start(self, tag: str, attrs: dict[str, str]) -> None:
-        if tag.endswith(" Relationship") and attrs.get("TargetMode") != "External":
-            self.found.append((attrs.get("Id", ""), attrs.get("Type", "").rsplit("/", 1)[-1],
-                               attrs.get("Target", "")))
-
-    def text(self, data: str) -> None:
-        pass
-
-    def end(self, tag: str) -> None:
-        pass
-
-
-def _rels(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str, str]]:
-    """``part``'s relationships with targets resolved to part names."""
-    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-    if rels not in names:
-        return []
-    base = posixpath.dirname(part)
-    return [(rid, kind, target[1:] if target.startswith("/")
-             else posixpath.normpath(posixpath.join(base, target)))
-            for rid, kind, target in _parse(zf.read(rels), _RelsReader)]
-
-
 def _pictures(zf: zipfile.ZipFile, sheet_part: str) -> list[tuple[int | None, int | None, str]]:
     """(row, col, media part) of every picture anchored on the sheet, top to bottom."""
-    names = {i.filename for i in zf.infolist()}
+    from tps_batch.xlsxpatch import part_rels
+
+    names = set(zf.namelist())
     out = []
-    for _rid, kind, drawing in _rels(zf, names, sheet_part):
-        if kind != "drawing" or drawing not in names:
+    for drawing in part_rels(zf, sheet_part)[1].get("drawing", []):
+        if drawing not in names:
             continue
-        media = {rid: target for rid, k, target in _rels(zf, names, drawing) if k == "image"}
-        for anchor in _parse(zf.read(drawing), _DrawingReader):
+        ids, by_type = part_rels(zf, drawing)
+        images = set(by_type.get("image", []))
+        media = {rid: target for rid, target in ids.items() if target in images}
+        for anchor in _parse(zf.read(drawing)):
             out += [(anchor.row, anchor.col, media.get(rid, "")) for rid in anchor.embeds]
     return sorted(out, key=lambda p: (p[0] is None, p[0] or 0, p[1] or 0))
 
@@ -271,11 +245,11 @@ def _extract(zf: zipfile.ZipFile, pictures: list[tuple[int | None, int | None, s
                 "photos-over-budget", sheet=sheet, cell=cell, left_out=left, **_where(cell),
                 megapixels=f"{limits.max_total_megapixels:g}", mb=f"{limits.max_total_mb:g}"))
             break
-        if media not in done:
-            done[media] = _decode(zf, media, names, limits)
-            if isinstance(done[media], tuple):
-                decoded += done[media][3] / 1e6  # type: ignore[index]
-        result = done[media]
+        result = done.get(media)
+        if result is None:  # each media part is decoded once, however often it is pasted
+            result = done[media] = _decode(zf, media, names, limits)
+            if not isinstance(result, BaseException):
+                decoded += result[3] / 1e6
         if isinstance(result, BaseException):
             findings.append(_unusable(result, sheet, cell, limits))
             continue

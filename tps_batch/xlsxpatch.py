@@ -205,6 +205,14 @@ def _rels(zf: zipfile.ZipFile, part: str) -> tuple[dict[str, str], dict[str, lis
     return ids, by_type
 
 
+def part_rels(zf: zipfile.ZipFile, part: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """:func:`_rels` of ``part``, empty when the part has no relationships (for readers
+    that look at a sheet's drawing)."""
+    if _rels_path(part) not in zf.NameToInfo:
+        return {}, {}
+    return _rels(zf, part)
+
+
 def _target(base: str, target: str) -> str:
     return target[1:] if target.startswith("/") else posixpath.normpath(
         posixpath.join(base, target))
