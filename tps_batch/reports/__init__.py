@@ -247,7 +247,8 @@ def generate(ws: Settings, *, as_of: dt.date | None = None,
     try:
         for report in wanted:
             w.report(report, ctx)
-    finally:  # the browser never outlives the run, whatever stopped it
+    finally:  # the browser and the dataset connection never outlive the run
+        data.close()
         w.flush()
     for finish in w.finish:
         finish()

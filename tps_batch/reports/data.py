@@ -42,23 +42,28 @@ class ReportData:
     db_url: str | None = None         # where photos are read from, when a page asks
     #: a closed period read after the fact: reports on it received up to this day count
     received_by: dt.date | None = None
+    _engine: Any = field(default=None, repr=False)
 
     def photos_of(self, sid: int) -> list[dict[str, Any]]:
         """One submission's activity photos (JPEG bytes in ``content``), in sheet order.
 
         Read when a per-project page asks, one submission at a time: photos are the
-        dataset's bulk, and no other report prints them."""
+        dataset's bulk, and no other report prints them. The engine is opened on the
+        first call and kept until :meth:`close`."""
         if not self.db_url:
             return []
-        engine = store.connect(self.db_url, migrate=False)
-        try:
-            with engine.connect() as conn:
-                t = store.photos
-                rows = conn.execute(sa.select(t).where(t.c.submission_id == sid)
-                                    .order_by(t.c.seq))
-                return [dict(r._mapping) for r in rows]
-        finally:
-            engine.dispose()
+        if self._engine is None:
+            self._engine = store.connect(self.db_url, migrate=False)
+        with self._engine.connect() as conn:
+            t = store.photos
+            rows = conn.execute(sa.select(t).where(t.c.submission_id == sid).order_by(t.c.seq))
+            return [dict(r._mapping) for r in rows]
+
+    def close(self) -> None:
+        """Let go of the dataset connection :meth:`photos_of` opened, if any."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def table(self, key: str) -> pd.DataFrame:
         return self.tables[key]
