@@ -21,7 +21,7 @@ from tps_batch import spec, thai
 from tps_batch.atomic import atomic_write
 from tps_batch.demo_data import (
     ACTS,
-    DEMO_PHOTO_WORKBOOKS,
+    DEMO_PHOTO_PROJECTS,
     FIRST_NAMES,
     FRAMEWORKS,
     GROUPS,
@@ -204,14 +204,14 @@ def _render(p: dict[str, Any], as_of: dt.date, office: dict[str, Any]
 
 
 def _photos(tables: dict[str, Any], done: set[str], code: str) -> dict[str, list[Any]]:
-    """The first :data:`DEMO_PHOTO_WORKBOOKS` projects with a photo line get a picture
+    """The first :data:`DEMO_PHOTO_PROJECTS` projects with a photo line get a picture
     pasted beside it (right of the table, on that line), as staff paste activity photos,
     in every workbook they send."""
     from tps_batch.layout import col_letter
 
     t = SPEC.table("attachments")
     lines = [i for i, a in enumerate(tables["attachments"]) if a["kind"] == "ภาพถ่ายกิจกรรม"]
-    if not lines or (code not in done and len(done) >= DEMO_PHOTO_WORKBOOKS):
+    if not lines or (code not in done and len(done) >= DEMO_PHOTO_PROJECTS):
         return {}
     done.add(code)
     beside = col_letter(t.first_col + len(t.columns))  # the first column after the table

@@ -138,7 +138,7 @@ strategies|กลยุทธ์ที่ 1 ด้านความปลอด
 
 #: How many of the demo's projects get activity photos pasted beside their photo line:
 #: enough to show the annex, few enough to keep the demo quick.
-DEMO_PHOTO_WORKBOOKS = 6
+DEMO_PHOTO_PROJECTS = 6
 
 
 def activity_photo(seed: int, width: int = 960, height: int = 640) -> bytes:
